@@ -1,0 +1,197 @@
+/**
+ * The network: hosts joined by links.
+ *
+ * @module
+ */
+
+import type { Rng } from "../kernel/rng.ts";
+import type { Simulation } from "../kernel/simulation.ts";
+import { Host, type HostOptions } from "../os/host.ts";
+import { DEFAULT_LINK, type LinkParams, linkParams, LOOPBACK_LINK, Path } from "./path.ts";
+import { HostStack } from "./stack.ts";
+
+/** Options for a new {@linkcode Network}. */
+export interface NetworkOptions {
+  /** The link between hosts that were not linked explicitly (default: a 10 Gbit/s LAN, 50 µs). */
+  readonly link?: Partial<LinkParams>;
+  /** The loopback device of every host (default: no delay). */
+  readonly loopback?: Partial<LinkParams>;
+}
+
+const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "::1"]);
+
+/**
+ * Hosts joined by links. Every pair of hosts is reachable over the default
+ * link unless `link()` sets another; each direction serialises its packets
+ * at the link's bandwidth and draws jitter and loss from the simulation's
+ * `"net"` stream.
+ *
+ * @example An echo over the network
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Simulation, us } from "@iosim/iosim/kernel";
+ * import { fromBytes } from "@iosim/iosim/os";
+ * const sim = new Simulation();
+ * const net = new Network(sim, { link: { latency: us(100) } });
+ * const server = net.addHost("server"), client = net.addHost("client");
+ * server.spawn("echo", function* (sys) {
+ *   const ls = yield* sys.socket();
+ *   yield* sys.bind(ls, ["0.0.0.0", 8080]);
+ *   yield* sys.listen(ls);
+ *   const { fd } = yield* sys.accept(ls);
+ *   yield* sys.send(fd, yield* sys.recv(fd, 1024));
+ *   yield* sys.close(fd);
+ * });
+ * const c = client.spawn("client", function* (sys) {
+ *   const fd = yield* sys.socket();
+ *   yield* sys.connect(fd, ["server", 8080]);
+ *   yield* sys.send(fd, "ping");
+ *   sys.print(fromBytes(yield* sys.recv(fd, 1024)));
+ * });
+ * sim.run();
+ * assert.equal(sim.output[0]!.text, "ping");
+ * assert.equal(c.exitCode, 0);
+ * ```
+ */
+export class Network {
+  /** The simulation. */
+  readonly sim: Simulation;
+  readonly #stacks = new Map<string, HostStack>();
+  readonly #paths = new Map<HostStack, Map<HostStack, Path>>();
+  readonly #links = new Map<string, LinkParams>();
+  readonly #default: LinkParams;
+  readonly #loopback: LinkParams;
+  readonly #rng: Rng;
+
+  /**
+   * Makes an empty network.
+   *
+   * @param sim The simulation.
+   * @param options The default link and loopback.
+   * @throws {RangeError} If a link parameter is out of range.
+   */
+  constructor(sim: Simulation, options: NetworkOptions = {}) {
+    this.sim = sim;
+    this.#default = linkParams(options.link ?? {}, DEFAULT_LINK);
+    this.#loopback = linkParams(options.loopback ?? {}, LOOPBACK_LINK);
+    this.#rng = sim.rng.fork("net");
+  }
+
+  /** The hosts, in the order they joined. */
+  get hosts(): Host[] {
+    return [...this.#stacks.values()].map((s) => s.host);
+  }
+
+  /**
+   * Makes a host on this network.
+   *
+   * @param name Its name, which is also its address.
+   * @param options Cores, costs, limits.
+   * @returns The host.
+   * @throws {RangeError} If a host of that name exists, or an option is out of range.
+   */
+  addHost(name: string, options: Omit<HostOptions, "name"> = {}): Host {
+    const host = new Host(this.sim, { ...options, name });
+    this.attach(host);
+    return host;
+  }
+
+  /**
+   * Puts an existing host on this network.
+   *
+   * @param host The host.
+   * @throws {RangeError} If a host of that name is already on the network, or the
+   *   host's name is a loopback name.
+   * @throws {TypeError} If the host belongs to another simulation or network.
+   */
+  attach(host: Host): void {
+    if (host.sim !== this.sim) {
+      throw new TypeError(`Host "${host.name}" belongs to another simulation`);
+    }
+    if (host._stack !== null) throw new TypeError(`Host "${host.name}" is already on a network`);
+    if (this.#stacks.has(host.name)) {
+      throw new RangeError(`A host named "${host.name}" is already on the network`);
+    }
+    if (LOOPBACK_NAMES.has(host.name) || host.name === "0.0.0.0") {
+      throw new RangeError(`Invalid host name "${host.name}": it is a reserved address`);
+    }
+    const stack = new HostStack(host, this);
+    host._stack = stack;
+    this.#stacks.set(host.name, stack);
+  }
+
+  /**
+   * The host with this name.
+   *
+   * @param name The name.
+   * @returns The host, or `undefined`.
+   */
+  host(name: string): Host | undefined {
+    return this.#stacks.get(name)?.host;
+  }
+
+  /**
+   * Sets the link between two hosts, both directions (or only `a` to `b`
+   * with `oneWay`).
+   *
+   * @param a One host (or its name).
+   * @param b The other.
+   * @param params Latency, bandwidth, jitter, loss (the rest from the default link).
+   * @param oneWay Only the direction from `a` to `b`.
+   * @throws {RangeError} If a host is unknown or a parameter out of range.
+   */
+  link(a: Host | string, b: Host | string, params: Partial<LinkParams>, oneWay = false): void {
+    const sa = this.#stackOf(a), sb = this.#stackOf(b);
+    const full = linkParams(params, this.#default);
+    this.#setLink(sa, sb, full);
+    if (!oneWay) this.#setLink(sb, sa, full);
+  }
+
+  /**
+   * The path packets take from one host to another.
+   *
+   * @param from The sending host (or name).
+   * @param to The receiving host (or name).
+   * @returns The path, with its counters.
+   * @throws {RangeError} If a host is unknown.
+   */
+  path(from: Host | string, to: Host | string): Path {
+    return this._path(this.#stackOf(from), this.#stackOf(to));
+  }
+
+  /** @ignore The host stack an address names, seen from `from`. */
+  _resolve(from: HostStack, name: string): HostStack | null {
+    if (LOOPBACK_NAMES.has(name)) return from;
+    return this.#stacks.get(name) ?? null;
+  }
+
+  /** @ignore */
+  _path(from: HostStack, to: HostStack): Path {
+    let row = this.#paths.get(from);
+    if (row === undefined) this.#paths.set(from, row = new Map());
+    let path = row.get(to);
+    if (path === undefined) {
+      const params = from === to
+        ? this.#loopback
+        : this.#links.get(`${from.host.name}\u0000${to.host.name}`) ?? this.#default;
+      path = new Path(from.host.name, to.host.name, params, this.#rng);
+      row.set(to, path);
+    }
+    return path;
+  }
+
+  #setLink(from: HostStack, to: HostStack, params: LinkParams): void {
+    this.#links.set(`${from.host.name}\u0000${to.host.name}`, params);
+    const existing = this.#paths.get(from)?.get(to);
+    if (existing !== undefined) existing.params = params;
+  }
+
+  #stackOf(h: Host | string): HostStack {
+    const name = typeof h === "string" ? h : h?.name;
+    const stack = name === undefined ? undefined : this.#stacks.get(name);
+    if (stack === undefined || (typeof h !== "string" && stack.host !== h)) {
+      throw new RangeError(`Unknown host "${String(name)}": add it with network.addHost()`);
+    }
+    return stack;
+  }
+}

@@ -1,0 +1,790 @@
+/**
+ * TCP-like stream sockets.
+ *
+ * @module
+ */
+
+import { copyTime } from "../os/costs.ts";
+import { SysError } from "../os/errno.ts";
+import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from "../os/events.ts";
+import { File } from "../os/file.ts";
+import {
+  type Accepted,
+  type Address,
+  type Datagram,
+  MSG_DONTWAIT,
+  MSG_PEEK,
+  MSG_WAITALL,
+  type ShutdownHow,
+  type SocketFile,
+  type SocketOption,
+} from "../os/socket_api.ts";
+import type { Thread, ThreadRoutine } from "../os/thread.ts";
+import { ByteQueue } from "./byte_queue.ts";
+import type { Path } from "./path.ts";
+import type { HostStack } from "./stack.ts";
+
+const FRESH = 0, LISTEN = 1, SYN_SENT = 2, ESTABLISHED = 3, CLOSED = 4;
+const STATE_NAMES = ["fresh", "listening", "connecting", "connected", "closed"];
+
+/** Bytes of header per segment, for serialisation delay. */
+const HEADER = 52;
+/** Linux's minimum retransmission timeout (TCP_RTO_MIN). */
+const RTO_MIN = 200_000_000;
+/** The initial SYN timeout (TCP_TIMEOUT_INIT). */
+const SYN_RTO = 1_000_000_000;
+/** net.ipv4.tcp_syn_retries. */
+const SYN_RETRIES = 6;
+
+const DATA = 0, FIN = 1, RST = 2, SYN = 3, SYNACK = 4, ACK = 5, WINDOW = 6, SYN_TIMER = 7;
+
+/** A segment in flight (or a SYN timer): the kernel fires it on arrival. */
+class Segment {
+  _slot = -1;
+  constructor(
+    readonly kind: number,
+    readonly from: StreamSocket,
+    readonly to: StreamSocket | null,
+    readonly data: Uint8Array | null,
+    readonly attempt: number = 0,
+    readonly dst: HostStack | null = null,
+    readonly addr: Address | null = null,
+  ) {}
+  _fire(): void {
+    const { kind, from, to } = this;
+    switch (kind) {
+      case SYN:
+        return this.dst!._syn(from, this.addr!);
+      case SYNACK:
+        return to!._synAck(from);
+      case ACK: {
+        const listener = to!._listener;
+        if (listener !== null) listener._enqueueChild(to!);
+        return;
+      }
+      case SYN_TIMER:
+        return from._synTimer(this.attempt);
+      default:
+        return to!._arrive(kind, from, this.data);
+    }
+  }
+}
+
+/**
+ * A TCP-like stream socket. Data sent goes into the send buffer (blocking
+ * while it is full), is carried over the path to the peer as the peer's
+ * receive window allows, and waits in the peer's receive buffer — phase 1
+ * of the peer's read ends when it arrives; `recv` then copies it out (phase
+ * 2). Connections are set up with a handshake (SYN, SYN-ACK, ACK) that puts
+ * them in the listener's accept queue; closing with unread data resets the
+ * connection, as Linux does.
+ *
+ * Sockets are made by `sys.socket()`; this class is their kernel side.
+ */
+export class StreamSocket extends File implements SocketFile {
+  /** A socket. */
+  readonly kind = "socket" as const;
+  /** A stream socket. */
+  readonly type = "stream" as const;
+  /** @ignore */
+  readonly _stack: HostStack;
+  /** @ignore */
+  _state = FRESH;
+  /** @ignore Whether no descriptor refers to it any more. */
+  _orphan = false;
+  /** @ignore The bound address's host part ("0.0.0.0", "localhost" or the host name). */
+  _bindHost = "";
+  /** @ignore The bound port, or -1. */
+  _port = -1;
+  /** @ignore The peer socket, once a connection exists. */
+  _peer: StreamSocket | null = null;
+  /** @ignore The peer's address as this side sees it. */
+  _remote: Address | null = null;
+  /** @ignore The path toward the peer. */
+  _path: Path | null = null;
+  /** @ignore The listener a child belongs to until accepted. */
+  _listener: StreamSocket | null = null;
+  /** @ignore SO_REUSEADDR / SO_REUSEPORT. */
+  _reuse = 0;
+  /** @ignore A local (socketpair, AF_UNIX) socket: cheaper calls. */
+  _unix = false;
+  /** @ignore The server-side child once a listener took our SYN. */
+  _handshake: StreamSocket | null = null;
+  #rcv: ByteQueue | null = null;
+  #rcvbuf: number;
+  #snd: ByteQueue | null = null;
+  #sndbuf: number;
+  /** Bytes occupying the send buffer: not yet sent, or sent and not yet delivered. */
+  #sndUsed = 0;
+  #inFlight = 0;
+  #lastArrival = 0;
+  #rdEof = false;
+  #rdShut = false;
+  #wrShut = false;
+  #finSent = false;
+  #windowWanted = false;
+  #err: "ECONNREFUSED" | "ECONNRESET" | "ETIMEDOUT" | null = null;
+  #reset = false;
+  #accept: StreamSocket[] | null = null;
+  #backlog = 0;
+  #pendingChildren = 0;
+
+  /**
+   * Makes an unbound socket; `sys.socket()` is the way.
+   *
+   * @param stack The host's network stack.
+   */
+  constructor(stack: HostStack) {
+    super();
+    this._stack = stack;
+    this.#rcvbuf = stack.host.options.rcvbuf;
+    this.#sndbuf = stack.host.options.sndbuf;
+  }
+
+  /** The bound local address, or `null`. */
+  get localAddress(): Address | null {
+    if (this._port < 0) return null;
+    return {
+      host: this._bindHost === "" ? this._stack.host.name : this._bindHost,
+      port: this._port,
+    };
+  }
+
+  /** The peer's address, or `null` when not connected. */
+  get remoteAddress(): Address | null {
+    return this._state === ESTABLISHED || this._state === SYN_SENT ? this._remote : null;
+  }
+
+  /** The socket's state: fresh, listening, connecting, connected or closed. */
+  get state(): string {
+    return STATE_NAMES[this._state]!;
+  }
+
+  /** Bytes waiting in the receive buffer. */
+  get received(): number {
+    return this.#rcv === null ? 0 : this.#rcv.length;
+  }
+
+  /** Connections waiting in the accept queue. */
+  get acceptQueueLength(): number {
+    return this.#accept === null ? 0 : this.#accept.length;
+  }
+
+  /**
+   * Kernel memory held: the fixed part and the buffered bytes.
+   *
+   * @returns Bytes.
+   */
+  memoryBytes(): number {
+    return this._stack.host.costs.socketMemoryBytes + this.received + this.#sndUsed;
+  }
+
+  /**
+   * Describes the socket.
+   *
+   * @returns e.g. `stream socket server:999 listening`.
+   */
+  override describe(): string {
+    const local = this._port < 0 ? "unbound" : `${this.localAddress!.host}:${this._port}`;
+    const remote = this._remote === null ? "" : ` to ${this._remote.host}:${this._remote.port}`;
+    return `stream socket ${local}${remote} ${this.state}`;
+  }
+
+  /**
+   * The ready events: readable when data, EOF, an error or (listening) a
+   * connection is waiting; writable when the send buffer has room.
+   *
+   * @returns The mask.
+   */
+  poll(): number {
+    switch (this._state) {
+      case LISTEN:
+        return this.#accept !== null && this.#accept.length > 0 ? POLLIN : 0;
+      case SYN_SENT:
+        return 0;
+      case FRESH:
+        return POLLOUT | POLLHUP;
+      case CLOSED: {
+        let m = POLLIN | POLLOUT | POLLHUP;
+        if (this.#err !== null) m |= POLLERR;
+        return m;
+      }
+    }
+    let mask = 0;
+    if (this.received > 0 || this.#rdEof || this.#rdShut) mask |= POLLIN;
+    if (this.#rdEof) mask |= POLLRDHUP;
+    if (this.#rdEof && this.#wrShut) mask |= POLLHUP;
+    if (this.#wrShut) mask |= POLLOUT;
+    else {
+      const free = this.#sndbuf - this.#sndUsed;
+      if (free > 0 && free >= this.#sndUsed / 2) mask |= POLLOUT;
+    }
+    return mask;
+  }
+
+  // ---- system calls ------------------------------------------------------
+
+  /** @ignore */
+  *bind(thread: Thread, address: Address): ThreadRoutine<void> {
+    if (this._port >= 0 || this._state !== FRESH) {
+      yield* thread.fail("EINVAL", "bind", "the socket is already bound");
+    }
+    this._stack._bind(thread, this, "tcp", address);
+  }
+
+  /** @ignore */
+  *listen(thread: Thread, backlog: number): ThreadRoutine<void> {
+    if (this._state === LISTEN) {
+      this.#backlog = this.#clampBacklog(backlog);
+      return;
+    }
+    if (this._state !== FRESH) {
+      yield* thread.fail("EINVAL", "listen", `the socket is ${this.state}`);
+    }
+    if (this._port < 0) this._stack._bindEphemeral(this, "tcp");
+    this._state = LISTEN;
+    this.#backlog = this.#clampBacklog(backlog);
+    this.#accept = [];
+  }
+
+  /** @ignore */
+  *accept(thread: Thread, fd: number): ThreadRoutine<Accepted> {
+    thread.charge("syscall", thread.costs.socketNs, "accept");
+    for (;;) {
+      if (this._state !== LISTEN) {
+        yield* thread.fail("EINVAL", "accept", `fd ${fd} is not listening`);
+      }
+      const child = this.#accept!.shift();
+      if (child !== undefined) {
+        child._listener = null;
+        return { socket: child, address: child._remote! };
+      }
+      if (this.nonblocking) {
+        yield* thread.fail("EAGAIN", "accept", "no connection is waiting");
+      }
+      yield* thread.waitFile(this, POLLIN, "accept", fd, { exclusive: true });
+    }
+  }
+
+  /** @ignore */
+  *connect(thread: Thread, fd: number, address: Address): ThreadRoutine<void> {
+    thread.charge("syscall", thread.costs.socketNs, "connect");
+    switch (this._state) {
+      case ESTABLISHED:
+        yield* thread.fail("EISCONN", "connect", `fd ${fd} is already connected`);
+        break;
+      case SYN_SENT:
+        if (this.nonblocking) {
+          yield* thread.fail("EALREADY", "connect", "a connection is in progress");
+        }
+        break;
+      case LISTEN:
+        yield* thread.fail("EINVAL", "connect", `fd ${fd} is listening`);
+        break;
+      case CLOSED: {
+        const err = this.#takeError();
+        if (err !== null) {
+          yield* thread.fail(err, "connect", `connecting to ${address.host}:${address.port}`);
+        }
+        yield* thread.fail("EINVAL", "connect", "the socket was closed by a reset; make a new one");
+        break;
+      }
+      default: {
+        const net = this._stack.network;
+        const dst = net._resolve(this._stack, address.host);
+        if (dst === null) {
+          yield* thread.fail("EHOSTUNREACH", "connect", `no host is named "${address.host}"`);
+        }
+        if (this._port < 0) this._stack._bindEphemeral(this, "tcp");
+        yield* thread.flush();
+        this._state = SYN_SENT;
+        this._remote = { host: address.host, port: address.port };
+        this._path = net._path(this._stack, dst!);
+        this.#sendSyn(dst!, address, 0);
+      }
+    }
+    if (this.nonblocking) {
+      yield* thread.fail("EINPROGRESS", "connect", `connecting to ${address.host}:${address.port}`);
+    }
+    while (this._state === SYN_SENT) {
+      yield* thread.waitFile(this, POLLOUT | POLLERR | POLLHUP, "connect", fd);
+    }
+    if (this._state !== ESTABLISHED) {
+      const err = this.#takeError() ?? "ECONNREFUSED";
+      yield* thread.fail(err, "connect", `connecting to ${address.host}:${address.port}`);
+    }
+    yield* thread.flush();
+  }
+
+  /** @ignore */
+  *send(thread: Thread, fd: number, data: Uint8Array, flags: number): ThreadRoutine<number> {
+    const costs = thread.costs;
+    thread.charge("syscall", this._unix ? costs.unixSendNs : costs.sendNs, "send");
+    const nonblocking = this.nonblocking || (flags & MSG_DONTWAIT) !== 0;
+    let sent = 0;
+    for (;;) {
+      if (this.#err !== null) {
+        const err = this.#takeError()!;
+        yield* thread.fail(err, "send", `on fd ${fd}`);
+      }
+      if (this._state === SYN_SENT) {
+        if (nonblocking) yield* thread.fail("EAGAIN", "send", "the connection is not set up yet");
+        yield* thread.waitFile(this, POLLOUT | POLLERR | POLLHUP, "send", fd);
+        continue;
+      }
+      if (this._state !== ESTABLISHED || this.#wrShut || this.#reset) {
+        // Linux (sk_stream_wait_connect): a socket that is not connected gets EPIPE.
+        yield* thread.fail(
+          "EPIPE",
+          "send",
+          `fd ${fd} is ${this.#wrShut ? "shut down for writing" : this.state}`,
+        );
+      }
+      const free = this.#sndbuf - this.#sndUsed;
+      if (free > 0 && sent < data.length) {
+        const n = Math.min(free, data.length - sent);
+        // The kernel copies the user's bytes: later changes to `data` do not travel.
+        (this.#snd ??= new ByteQueue()).push(data.slice(sent, sent + n));
+        this.#sndUsed += n;
+        sent += n;
+        thread.charge("copy", copyTime(costs, n), "send");
+      }
+      if (sent === data.length || data.length === 0) break;
+      if (nonblocking) {
+        if (sent > 0) break;
+        yield* thread.fail(
+          "EAGAIN",
+          "send",
+          `the send buffer of fd ${fd} is full (${this.#sndbuf} bytes)`,
+        );
+      }
+      // Blocking: send the part accepted so far, check again, then wait for room.
+      if (thread.pending) {
+        yield* thread.flush();
+        this._pump();
+        continue;
+      }
+      yield* thread.waitFile(this, POLLOUT | POLLERR | POLLHUP, "send", fd);
+    }
+    yield* thread.flush();
+    this._pump();
+    return sent;
+  }
+
+  /** @ignore */
+  *recv(thread: Thread, fd: number, size: number, flags: number): ThreadRoutine<Uint8Array> {
+    const costs = thread.costs;
+    thread.charge("syscall", this._unix ? costs.unixRecvNs : costs.recvNs, "recv");
+    const nonblocking = this.nonblocking || (flags & MSG_DONTWAIT) !== 0;
+    const peek = (flags & MSG_PEEK) !== 0;
+    const waitAll = (flags & MSG_WAITALL) !== 0 && !peek;
+    let parts: Uint8Array[] | null = null;
+    let got = 0;
+    for (;;) {
+      if (this.#err !== null && got === 0) {
+        const err = this.#takeError()!;
+        yield* thread.fail(err, "recv", `on fd ${fd}`);
+      }
+      if (this._state === FRESH || this._state === LISTEN || this._state === SYN_SENT) {
+        if (this._state !== SYN_SENT || nonblocking) {
+          yield* thread.fail(
+            this._state === SYN_SENT ? "EAGAIN" : "ENOTCONN",
+            "recv",
+            `fd ${fd} is ${this.state}`,
+          );
+        }
+      }
+      const avail = this.received;
+      if (avail > 0 && size > 0 && !this.#rdShut) {
+        const n = Math.min(size - got, avail);
+        const chunk = peek ? this.#rcv!.peek(n) : this.#rcv!.take(n);
+        thread.charge("copy", copyTime(costs, n), "recv");
+        got += n;
+        if (got === size || !waitAll) {
+          if (parts === null) {
+            yield* this.#finishRecv(thread, peek);
+            return chunk;
+          }
+          parts.push(chunk);
+          break;
+        }
+        (parts ??= []).push(chunk);
+        this.#openWindow();
+        continue;
+      }
+      if (size === 0 || this.#rdEof || this.#rdShut || this._state === CLOSED) break;
+      if (nonblocking) {
+        if (got > 0) break;
+        yield* thread.fail("EAGAIN", "recv", `no data on fd ${fd}`);
+      }
+      yield* thread.waitFile(this, POLLIN | POLLERR | POLLHUP, "recv", fd);
+    }
+    yield* this.#finishRecv(thread, peek);
+    if (parts === null) return new Uint8Array(0);
+    if (parts.length === 1) return parts[0]!;
+    const out = new Uint8Array(got);
+    let off = 0;
+    for (const p of parts) {
+      out.set(p, off);
+      off += p.length;
+    }
+    return out;
+  }
+
+  /** @ignore */
+  *sendto(thread: Thread, fd: number, data: Uint8Array, _address: Address): ThreadRoutine<number> {
+    if (this._state === ESTABLISHED) {
+      yield* thread.fail("EISCONN", "sendto", `fd ${fd} is connected`);
+    }
+    return yield* this.send(thread, fd, data, 0);
+  }
+
+  /** @ignore */
+  *recvfrom(thread: Thread, fd: number, size: number, flags: number): ThreadRoutine<Datagram> {
+    const data = yield* this.recv(thread, fd, size, flags);
+    return { data, address: this._remote ?? { host: "0.0.0.0", port: 0 } };
+  }
+
+  /** @ignore */
+  *shutdown(thread: Thread, how: ShutdownHow): ThreadRoutine<void> {
+    if (this._state !== ESTABLISHED && this._state !== SYN_SENT) {
+      yield* thread.fail("ENOTCONN", "shutdown", `the socket is ${this.state}`);
+    }
+    if (how !== "SHUT_WR") {
+      this.#rdShut = true;
+      this._wake(POLLIN);
+    }
+    if (how !== "SHUT_RD" && !this.#wrShut) {
+      this.#wrShut = true;
+      yield* thread.flush();
+      this._pump();
+    }
+  }
+
+  /** @ignore */
+  setOption(option: SocketOption, value: number): void {
+    switch (option) {
+      case "SO_RCVBUF":
+        // Linux doubles the value to leave room for bookkeeping (socket(7)).
+        this.#rcvbuf = Math.max(2304, 2 * clampInt(option, value));
+        return;
+      case "SO_SNDBUF":
+        this.#sndbuf = Math.max(4608, 2 * clampInt(option, value));
+        return;
+      case "SO_REUSEADDR":
+        this._reuse = value ? this._reuse | 1 : this._reuse & ~1;
+        return;
+      case "SO_REUSEPORT":
+        this._reuse = value ? this._reuse | 2 : this._reuse & ~2;
+        return;
+      case "TCP_NODELAY":
+        return;
+      default:
+        throw new SysError("EINVAL", "setsockopt", `unknown option "${String(option)}"`);
+    }
+  }
+
+  /** @ignore */
+  getOption(option: SocketOption): number {
+    switch (option) {
+      case "SO_RCVBUF":
+        return this.#rcvbuf;
+      case "SO_SNDBUF":
+        return this.#sndbuf;
+      case "SO_REUSEADDR":
+        return this._reuse & 1;
+      case "SO_REUSEPORT":
+        return (this._reuse & 2) >> 1;
+      case "TCP_NODELAY":
+        return 1;
+      case "SO_ERROR": {
+        const e = this.#takeError();
+        return e === null ? 0 : 1;
+      }
+      default:
+        throw new SysError("EINVAL", "getsockopt", `unknown option "${String(option)}"`);
+    }
+  }
+
+  // ---- the kernel side ---------------------------------------------------
+
+  /** @ignore The last descriptor was closed. */
+  override _release(): void {
+    this._orphan = true;
+    switch (this._state) {
+      case LISTEN:
+        for (const child of this.#accept ?? []) child._abort();
+        this.#accept = null;
+        this._state = CLOSED;
+        this._stack._unbind(this, "tcp");
+        return;
+      case SYN_SENT:
+        this._state = CLOSED;
+        this._stack._unbind(this, "tcp");
+        return;
+      case ESTABLISHED:
+        if (this.received > 0) {
+          // Unread data: Linux sends a reset instead of a FIN (RFC 2525, 2.17).
+          this._abort();
+          return;
+        }
+        this.#wrShut = true;
+        this._pump();
+        return;
+      default:
+        this._state = CLOSED;
+        this._stack._unbind(this, "tcp");
+    }
+  }
+
+  /** @ignore Resets the connection: RST to the peer, queues dropped. */
+  _abort(): void {
+    const peer = this._peer;
+    if (peer !== null && this._state === ESTABLISHED) this.#transmit(RST, null);
+    this.#drop();
+  }
+
+  /** @ignore Sends what the peer's window allows, then a FIN when shut. */
+  _pump(): void {
+    const peer = this._peer;
+    if (peer === null || this._state !== ESTABLISHED || this.#reset) return;
+    const snd = this.#snd;
+    while (snd !== null && snd.length > 0) {
+      const window = peer.#rcvbuf - peer.received - this.#inFlight;
+      if (window <= 0) {
+        this.#windowWanted = true;
+        break;
+      }
+      const chunk = snd.take(Math.min(window, snd.length));
+      this.#inFlight += chunk.length;
+      this.#transmit(DATA, chunk);
+    }
+    if (this.#wrShut && !this.#finSent && (snd === null || snd.length === 0)) {
+      this.#finSent = true;
+      this.#transmit(FIN, null);
+    }
+  }
+
+  /** @ignore A segment arrived at this socket (called by the network). */
+  _arrive(kind: number, from: StreamSocket, data: Uint8Array | null): void {
+    switch (kind) {
+      case DATA: {
+        const n = data!.length;
+        from.#inFlight -= n;
+        from.#sndUsed -= n;
+        if (this._state !== ESTABLISHED || this._orphan && this.#wrShut && this.#finSent) {
+          // Nobody will read it: answer with a reset.
+          if (this._state !== CLOSED) this.#drop();
+          from._resetBy();
+          return;
+        }
+        (this.#rcv ??= new ByteQueue()).push(data!);
+        this._wake(POLLIN);
+        from._wake(POLLOUT);
+        return;
+      }
+      case FIN:
+        this.#rdEof = true;
+        this._wake(POLLIN | POLLRDHUP | (this.#wrShut ? POLLHUP : 0));
+        if (this._orphan && this.#finSent) this.#finish();
+        return;
+      case RST:
+        this._resetBy();
+        return;
+      case WINDOW:
+        this.#windowWanted = false;
+        this._pump();
+        return;
+    }
+  }
+
+  /** @ignore The peer reset the connection (or refused it). */
+  _resetBy(): void {
+    if (this._state === CLOSED) return;
+    this.#err = this._state === SYN_SENT ? "ECONNREFUSED" : "ECONNRESET";
+    this.#reset = true;
+    this.#drop();
+    this._wake(POLLIN | POLLOUT | POLLERR | POLLHUP);
+  }
+
+  /** @ignore A SYN-ACK from `child` arrived: the client side is connected; ACK it. */
+  _synAck(child: StreamSocket): void {
+    if (this._state !== SYN_SENT) {
+      // We gave up meanwhile: the server's half-open child is reset.
+      child._listener?._childFailed();
+      child._listener = null;
+      child.#drop();
+      return;
+    }
+    this._peer = child;
+    this._state = ESTABLISHED;
+    this.#transmit(ACK, null);
+    this._wake(POLLOUT);
+  }
+
+  /** @ignore A listener took a SYN from `client`: make the child and answer. */
+  _acceptSyn(client: StreamSocket, remote: Address): void {
+    const net = this._stack.network, sim = net.sim;
+    const child = new StreamSocket(this._stack);
+    const back = net._path(this._stack, client._stack);
+    child._state = ESTABLISHED;
+    child._bindHost = this._bindHost;
+    child._port = this._port;
+    child._peer = client;
+    child._remote = remote;
+    child._path = back;
+    child._listener = this;
+    client._handshake = child;
+    const t = back.arrival(sim.now, HEADER);
+    child.#lastArrival = t;
+    sim._enqueue(new Segment(SYNACK, child, client, null), t, 1);
+  }
+
+  /** @ignore Nothing listens where our SYN went (at `stack`): a RST comes back. */
+  _refusedAt(stack: HostStack): void {
+    const net = stack.network, sim = net.sim;
+    const back = net._path(stack, this._stack);
+    sim._enqueue(new Segment(RST, this, this, null), back.arrival(sim.now, HEADER), 1);
+  }
+
+  /** @ignore The client gave up (SYN retries exhausted). */
+  _timedOut(): void {
+    if (this._state !== SYN_SENT) return;
+    this.#err = "ETIMEDOUT";
+    this._state = CLOSED;
+    this._stack._unbind(this, "tcp");
+    this._wake(POLLOUT | POLLERR | POLLHUP);
+  }
+
+  /** @ignore A SYN reached this listener: reserve a place, or refuse when full. */
+  _offer(): boolean {
+    if (this._state !== LISTEN) return false;
+    // Linux's sk_acceptq_is_full: full when more than `backlog` are queued.
+    if (this.#accept!.length + this.#pendingChildren > this.#backlog) return false;
+    this.#pendingChildren++;
+    return true;
+  }
+
+  /** @ignore The final ACK of a handshake arrived: queue the child for accept. */
+  _enqueueChild(child: StreamSocket): void {
+    this.#pendingChildren--;
+    if (this._state !== LISTEN) {
+      child._listener = null;
+      child._abort();
+      return;
+    }
+    this.#accept!.push(child);
+    this._wake(POLLIN);
+  }
+
+  /** @ignore A half-open child died before its ACK. */
+  _childFailed(): void {
+    this.#pendingChildren--;
+  }
+
+  /** @ignore Connects two fresh sockets directly (socketpair). */
+  _pairWith(peer: StreamSocket, path: Path): void {
+    this._state = ESTABLISHED;
+    this._unix = true;
+    this._peer = peer;
+    this._path = path;
+    this._remote = { host: "localhost", port: 0 };
+  }
+
+  #sendSyn(dst: HostStack, address: Address, attempt: number): void {
+    const sim = this._stack.network.sim;
+    const path = this._path!;
+    const t = path.arrival(sim.now, HEADER);
+    if (!path.drops()) {
+      sim._enqueue(new Segment(SYN, this, null, null, attempt, dst, address), t, 1);
+    }
+    // Retransmit (or give up) if no answer comes: 1 s, then doubling.
+    sim._enqueue(
+      new Segment(SYN_TIMER, this, null, null, attempt),
+      sim.now + SYN_RTO * 2 ** attempt,
+      1,
+    );
+  }
+
+  /** @ignore A SYN timer fired. */
+  _synTimer(attempt: number): void {
+    if (this._state !== SYN_SENT || this._handshake !== null) return;
+    if (attempt >= SYN_RETRIES) {
+      this._timedOut();
+      return;
+    }
+    const net = this._stack.network;
+    const dst = net._resolve(this._stack, this._remote!.host);
+    if (dst === null) {
+      this._timedOut();
+      return;
+    }
+    this.#sendSyn(dst, this._remote!, attempt + 1);
+  }
+
+  #transmit(kind: number, data: Uint8Array | null): void {
+    const net = this._stack.network, sim = net.sim;
+    const path = this._path!;
+    let t = path.arrival(sim.now, (data === null ? 0 : data.length) + HEADER);
+    // TCP retransmits a lost segment after the RTO; what follows waits behind it.
+    if (path.drops()) t += RTO_MIN + 2 * path.params.latency;
+    if (t < this.#lastArrival) t = this.#lastArrival;
+    this.#lastArrival = t;
+    sim._enqueue(new Segment(kind, this, this._peer, data), t, 1);
+  }
+
+  #finishRecv(thread: Thread, peek: boolean): ThreadRoutine<void> {
+    if (!peek) this.#openWindow();
+    return thread.flush();
+  }
+
+  /** After a read: tell a sender stalled on our window that there is room again. */
+  #openWindow(): void {
+    const peer = this._peer;
+    if (peer === null || !peer.#windowWanted || this._state !== ESTABLISHED) return;
+    peer.#windowWanted = false;
+    this.#transmit(WINDOW, null);
+  }
+
+  #takeError(): "ECONNREFUSED" | "ECONNRESET" | "ETIMEDOUT" | null {
+    const e = this.#err;
+    this.#err = null;
+    return e;
+  }
+
+  #drop(): void {
+    this.#rcv?.clear();
+    this.#snd?.clear();
+    this.#sndUsed = 0;
+    this.#inFlight = 0;
+    this.#rdEof = true;
+    this._state = CLOSED;
+    this._stack._unbind(this, "tcp");
+  }
+
+  #finish(): void {
+    this._state = CLOSED;
+    this._stack._unbind(this, "tcp");
+  }
+
+  #clampBacklog(backlog: number): number {
+    const max = this._stack.host.options.somaxconn;
+    return Math.max(0, Math.min(Math.trunc(backlog), max));
+  }
+
+  /** @ignore */
+  [Symbol.for("Deno.customInspect")](): string {
+    return `StreamSocket { ${this.describe()} }`;
+  }
+}
+
+function clampInt(option: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new SysError(
+      "EINVAL",
+      "setsockopt",
+      `${option} "${value}" is not a non-negative integer`,
+    );
+  }
+  return Math.min(value, 2 ** 31 - 1);
+}

@@ -1,0 +1,246 @@
+/**
+ * Simulated processes.
+ *
+ * @module
+ */
+
+import type { Event } from "../kernel/event.ts";
+import { FdTable } from "./fd_table.ts";
+import type { Host } from "./host.ts";
+import { Sys } from "./sys.ts";
+import { Thread, type ThreadRoutine } from "./thread.ts";
+import { Usage } from "./usage.ts";
+
+/** The body of a process's main thread, or of any thread: it gets its `sys`. */
+export type ThreadBody<R = number | void> = (sys: Sys) => ThreadRoutine<R>;
+
+/** What happens when a process's thread throws. */
+export type OnError = "raise" | "exit";
+
+/** How much memory a process holds. */
+export interface MemoryUsage {
+  /** Virtual memory reserved for thread stacks. */
+  readonly stackBytes: number;
+  /** Resident memory: the process itself plus its threads. */
+  readonly residentBytes: number;
+  /** Kernel memory of its sockets: their fixed part plus buffered data. */
+  readonly socketBytes: number;
+}
+
+/** Thrown inside a thread by `sys.exit()` to end the process. */
+export class ProcessExit extends Error {
+  /** The exit status. */
+  readonly status: number;
+
+  /**
+   * Makes the exit signal.
+   *
+   * @param status The exit status.
+   */
+  constructor(status: number) {
+    super(`exit(${status})`);
+    this.name = "ProcessExit";
+    this.status = status;
+  }
+}
+
+/**
+ * A simulated process: a pid, a name, a descriptor table shared by its
+ * threads, and an exit status. It ends when its main thread returns (its
+ * other threads die with it, as after `exit(3)`), calls `sys.exit`, or is
+ * killed; its descriptors are then closed.
+ *
+ * @example Exit status from the main thread's return value
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Simulation } from "@iosim/iosim/kernel";
+ * import { Host } from "@iosim/iosim/os";
+ * const sim = new Simulation();
+ * const p = new Host(sim).spawn("true", function* (sys) {
+ *   yield* sys.sleep(1);
+ *   return 3;
+ * });
+ * sim.run();
+ * assert.equal(p.exitCode, 3);
+ * assert.equal(p.alive, false);
+ * ```
+ */
+export class Process {
+  /** The host it runs on. */
+  readonly host: Host;
+  /** The process id. */
+  readonly pid: number;
+  /** The process name. */
+  readonly name: string;
+  /** Whether it may bind ports below 1024 (root or CAP_NET_BIND_SERVICE). */
+  readonly privileged: boolean;
+  /** Its descriptor table. */
+  readonly fds: FdTable;
+  /** Every thread it has had, main thread first. */
+  readonly threads: Thread[] = [];
+  /** An event that succeeds with the exit status when the process ends. */
+  readonly exited: Event<number>;
+  /** The exit status (negative: killed by that signal), or `null` while running. */
+  exitCode: number | null = null;
+  /** What a thread threw, if that ended the process. */
+  error: unknown = undefined;
+  readonly #onError: OnError;
+  #nextTid: number;
+
+  /**
+   * Makes a process; use `host.spawn` instead.
+   *
+   * @param host The host.
+   * @param pid The pid.
+   * @param name The name.
+   * @param privileged Whether it may bind ports below 1024.
+   * @param onError Whether a thread's uncaught error fails the simulation
+   *   (`"raise"`) or only ends the process with status 1 (`"exit"`).
+   */
+  constructor(host: Host, pid: number, name: string, privileged: boolean, onError: OnError) {
+    this.host = host;
+    this.pid = pid;
+    this.name = name;
+    this.privileged = privileged;
+    this.#onError = onError;
+    this.#nextTid = pid;
+    this.fds = new FdTable(host.options.nofile, host.options.nofileHard);
+    this.exited = host.sim.event<number>(`exit of ${name}[${pid}]`);
+  }
+
+  /** Whether the process is still running. */
+  get alive(): boolean {
+    return this.exitCode === null;
+  }
+
+  /** The main thread. */
+  get mainThread(): Thread {
+    return this.threads[0]!;
+  }
+
+  /** The threads still running. */
+  get liveThreads(): Thread[] {
+    return this.threads.filter((t) => !t.done);
+  }
+
+  /**
+   * The process's usage: the sum over its threads.
+   *
+   * @returns A new {@linkcode Usage}.
+   */
+  usage(): Usage {
+    const sum = new Usage();
+    for (const t of this.threads) sum.add(t.usage);
+    return sum;
+  }
+
+  /**
+   * The memory the process holds now.
+   *
+   * @returns Stack, resident and socket memory.
+   */
+  memory(): MemoryUsage {
+    const costs = this.host.costs;
+    const threads = this.alive ? this.liveThreads.length : 0;
+    let socketBytes = 0;
+    for (const [, file] of this.fds.entries()) {
+      const m = (file as { memoryBytes?: () => number }).memoryBytes;
+      if (typeof m === "function") socketBytes += m.call(file);
+    }
+    return {
+      stackBytes: threads * costs.threadStackBytes,
+      residentBytes: this.alive ? costs.processMemoryBytes + threads * costs.threadMemoryBytes : 0,
+      socketBytes,
+    };
+  }
+
+  /**
+   * Starts a thread in this process (without the cost of `pthread_create`;
+   * `sys.spawnThread` charges it).
+   *
+   * @param name The thread's name.
+   * @param body What it runs.
+   * @returns The thread.
+   */
+  _startThread<R>(name: string, body: ThreadBody<R>, delay = 0): Thread {
+    const tid = this.#nextTid++;
+    const thread = new Thread(this, tid, name);
+    this.threads.push(thread);
+    const sys = new Sys(thread);
+    const sim = this.host.sim;
+    const label = this.threads.length === 1
+      ? `${this.name}[${this.pid}]`
+      : `${this.name}[${this.pid}]/${name}`;
+    thread.task = sim.spawn(this.#run(thread, body, sys), { name: label, delay });
+    thread.task.owner = thread;
+    if (sim.trace.enabled) {
+      sim.trace.emit("thread", thread.task.id, {
+        host: this.host.name,
+        pid: this.pid,
+        tid,
+        process: this.name,
+        name,
+      });
+    }
+    return thread;
+  }
+
+  /**
+   * Ends the process now with `status`: its threads are killed, its
+   * descriptors closed.
+   *
+   * @param status The exit status (negative: the signal that killed it).
+   */
+  _exit(status: number): void {
+    if (this.exitCode !== null) return;
+    this.exitCode = status;
+    const current = this.host.sim.current;
+    for (const t of this.threads) {
+      if (!t.task.done && t.task !== current) t.task.kill();
+    }
+    for (const [fd] of this.fds.entries()) {
+      const file = this.fds.remove(fd);
+      if (file !== undefined && file._refs === 0) file._release();
+    }
+    if (this.host.sim.trace.enabled) {
+      this.host.sim.trace.emit("exit-process", this.mainThread.task.id, { pid: this.pid, status });
+    }
+    this.exited.succeed(status);
+  }
+
+  *#run<R>(thread: Thread, body: ThreadBody<R>, sys: Sys): ThreadRoutine<R | undefined> {
+    const main = this.threads[0] === thread;
+    try {
+      yield* thread.acquire(true);
+      const result = yield* body(sys);
+      yield* thread.flush();
+      if (main) this._exit(typeof result === "number" ? result : 0);
+      return result;
+    } catch (e) {
+      if (e instanceof ProcessExit) {
+        this._exit(e.status);
+        return undefined;
+      }
+      if (this.#onError === "raise") {
+        this._exit(1);
+        throw e;
+      }
+      this.error = e;
+      this.host.sim.printAs(
+        `${this.name}[${this.pid}]`,
+        `Traceback: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+      );
+      this._exit(1);
+      return undefined;
+    } finally {
+      thread.release();
+      this.host._threadEnded();
+    }
+  }
+
+  /** @ignore */
+  [Symbol.for("Deno.customInspect")](): string {
+    const state = this.exitCode === null ? "running" : `exited ${this.exitCode}`;
+    return `Process { ${this.name}[${this.pid}] on ${this.host.name}, ${state} }`;
+  }
+}
