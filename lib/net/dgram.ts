@@ -302,7 +302,7 @@ export class DatagramSocket extends File implements SocketFile {
       yield* thread.fail(
         "EMSGSIZE",
         "sendto",
-        `${data.length} bytes exceed the ${MAX_DATAGRAM}-byte limit`,
+        `${data.length} bytes on fd ${fd} exceed the ${MAX_DATAGRAM}-byte limit`,
       );
     }
     const net = this._stack.network, sim = net.sim;
