@@ -29,3 +29,6 @@
  */
 
 export * from "./lib/kernel/mod.ts";
+export * from "./lib/os/mod.ts";
+export * from "./lib/net/mod.ts";
+export * from "./lib/io/mod.ts";

@@ -5,8 +5,9 @@
 
 import type { Bench } from "./_util.ts";
 import { benches as kernel } from "./kernel_bench.ts";
+import { benches as net } from "./net_bench.ts";
 
-const all: Bench[] = [...kernel];
+const all: Bench[] = [...kernel, ...net];
 const filters = Deno.args;
 const chosen = all.filter((b) => filters.length === 0 || filters.some((f) => b.name.includes(f)));
 if (chosen.length === 0) {

@@ -24,6 +24,8 @@ export interface WaitEntry {
    * the wake-up (a thread that already woke does not).
    */
   _wake(file: File, events: number): boolean;
+  /** Called when the file is released (its last descriptor closed), if defined. */
+  _released?(file: File): void;
 }
 
 /**
@@ -78,8 +80,20 @@ export abstract class File {
     return this.kind;
   }
 
-  /** @ignore Called when the last descriptor referring to the file is closed. */
+  /** @ignore What the file does when the last descriptor referring to it is closed. */
   _release(): void {}
+
+  /**
+   * @ignore The last descriptor was closed: release the file, then tell the
+   * wait-queue entries that outlive waits (epoll items) to let go of it, as
+   * Linux's eventpoll_release does.
+   */
+  _closeLast(): void {
+    this._release();
+    const wq = this._wq;
+    if (wq === null) return;
+    for (const e of Array.isArray(wq) ? wq.slice() : [wq]) e._released?.(this);
+  }
 
   /** @ignore */
   _addWait(entry: WaitEntry): void {

@@ -196,11 +196,14 @@ export class Process {
     this.exitCode = status;
     const current = this.host.sim.current;
     for (const t of this.threads) {
-      if (!t.task.done && t.task !== current) t.task.kill();
+      if (t.task.done || t.task === current) continue;
+      // A thread killed before its first step never runs #run's finally: count it out here.
+      if (t.task.status === "created") this.host._threadEnded();
+      t.task.kill();
     }
     for (const [fd] of this.fds.entries()) {
       const file = this.fds.remove(fd);
-      if (file !== undefined && file._refs === 0) file._release();
+      if (file !== undefined && file._refs === 0) file._closeLast();
     }
     if (this.host.sim.trace.enabled) {
       this.host.sim.trace.emit("exit-process", this.mainThread.task.id, { pid: this.pid, status });

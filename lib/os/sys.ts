@@ -98,6 +98,12 @@ function checkFdArg(call: string, fd: unknown): number {
   return fd;
 }
 
+function checkTime(what: string, ns: unknown): void {
+  if (typeof ns !== "number") {
+    throw new TypeError(`Invalid ${what} time "${String(ns)}": expected a number of nanoseconds`);
+  }
+}
+
 function checkSize(call: string, size: unknown): number {
   if (typeof size !== "number" || Number.isNaN(size)) {
     throw new TypeError(`Invalid size "${String(size)}" for ${call}: expected a number`);
@@ -182,10 +188,12 @@ export class Sys {
    *
    * @param ns How long, in nanoseconds.
    * @returns The operation, for `yield*`.
+   * @throws {TypeError} If `ns` is not a number.
    * @throws {RangeError} If `ns` is negative or not finite.
    */
   *compute(ns: number): ThreadRoutine<void> {
-    if (typeof ns !== "number" || !(ns >= 0) || !Number.isFinite(ns)) {
+    checkTime("compute", ns);
+    if (!(ns >= 0) || !Number.isFinite(ns)) {
       throw new RangeError(`Invalid compute time "${String(ns)}": expected nanoseconds >= 0`);
     }
     yield* this.thread.compute(ns);
@@ -196,10 +204,12 @@ export class Sys {
    *
    * @param ns How long, in nanoseconds.
    * @returns The operation, for `yield*`.
+   * @throws {TypeError} If `ns` is not a number.
    * @throws {RangeError} If `ns` is negative or not finite.
    */
   *sleep(ns: number): ThreadRoutine<void> {
-    if (typeof ns !== "number" || !(ns >= 0) || !Number.isFinite(ns)) {
+    checkTime("sleep", ns);
+    if (!(ns >= 0) || !Number.isFinite(ns)) {
       throw new RangeError(`Invalid sleep time "${String(ns)}": expected nanoseconds >= 0`);
     }
     this.#enter("nanosleep");
@@ -217,7 +227,9 @@ export class Sys {
   *spawnThread(name: string, body: ThreadBody<unknown>): ThreadRoutine<Thread> {
     if (typeof body !== "function") {
       throw new TypeError(
-        `Invalid thread body for "${String(name)}": expected a generator function`,
+        `Invalid thread body "${String(body)}" for "${
+          String(name)
+        }": expected a generator function`,
       );
     }
     this.#enter("clone");
@@ -278,7 +290,7 @@ export class Sys {
     if (file === undefined) yield* this.thread.fail("EBADF", "close", `fd ${fd} is not open`);
     this.thread.charge("syscall", this.host.costs.closeNs, "close");
     yield* this.thread.flush();
-    if (file!._refs === 0) file!._release();
+    if (file!._refs === 0) file!._closeLast();
   }
 
   /**
@@ -312,7 +324,8 @@ export class Sys {
   }
 
   /**
-   * Sets or clears `O_NONBLOCK` (Python's `setblocking`).
+   * Sets or clears `O_NONBLOCK` in one call, as Python's `setblocking` does
+   * (ioctl FIONBIO).
    *
    * @param fd The descriptor.
    * @param blocking Whether calls on it may block.
@@ -320,8 +333,10 @@ export class Sys {
    * @throws {SysError} EBADF if `fd` is not open.
    */
   *setBlocking(fd: number, blocking: boolean): ThreadRoutine<void> {
-    const flags = yield* this.fcntl(fd, "F_GETFL");
-    yield* this.fcntl(fd, "F_SETFL", blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK);
+    checkFdArg("ioctl", fd);
+    const file = yield* this.#file("ioctl", fd);
+    file.flags = blocking ? file.flags & ~O_NONBLOCK : file.flags | O_NONBLOCK;
+    yield* this.thread.flush();
   }
 
   /**
@@ -413,7 +428,7 @@ export class Sys {
       return [fa, yield* this._install("socketpair", b)];
     } catch (e) {
       this.process.fds.remove(fa);
-      a._release();
+      a._closeLast();
       throw e;
     }
   }
@@ -714,7 +729,7 @@ export class Sys {
   *_install(call: string, file: File): ThreadRoutine<number> {
     const fd = this.process.fds.install(file);
     if (fd < 0) {
-      file._release();
+      file._closeLast();
       yield* this.thread.fail(
         "EMFILE",
         call,

@@ -231,10 +231,8 @@ export class Thread {
     this._slice = 0;
     const waited = sim.now - t0;
     if (waited > 0) this.#record("runqueue", t0, waited);
-    if (cpu._switchIn(this, core)) {
-      this.usage.contextSwitches++;
-      this.charge("switch", host.costs.contextSwitchNs);
-    }
+    // The switch costs time only if the core ran another thread meanwhile.
+    if (cpu._switchIn(this, core)) this.charge("switch", host.costs.contextSwitchNs);
   }
 
   /** Gives up the core (when blocking or exiting). */
@@ -262,6 +260,7 @@ export class Thread {
   ): ThreadRoutine<T | typeof TIMEOUT> {
     yield* this.flush();
     this.release();
+    this.usage.contextSwitches++;
     const sim = this.process.host.sim, t0 = sim.now;
     let value: T | typeof TIMEOUT;
     try {
@@ -291,6 +290,7 @@ export class Thread {
   *waitEvent<T>(event: Event<T>, timeout?: number): ThreadRoutine<T> {
     yield* this.flush();
     this.release();
+    this.usage.contextSwitches++;
     const sim = this.process.host.sim, t0 = sim.now;
     let value: T;
     try {
@@ -383,6 +383,7 @@ export class Thread {
 
   *#preempt(): ThreadRoutine<void> {
     this.usage.preemptions++;
+    this.usage.contextSwitches++;
     this.release();
     yield* this.acquire(false);
   }

@@ -36,7 +36,7 @@ export const CPU_CATEGORIES: readonly TimeCategory[] = [
  * - `syscallNs`: in system calls, besides copying and wasted calls.
  * - `copyNs`: copying between kernel and user memory — phase 2 of a read.
  * - `wastedNs`: system calls that failed with EAGAIN: busy polling.
- * - `switchNs`: context switches onto a core.
+ * - `switchNs`: switching onto a core that last ran another thread.
  * - `signalNs`: delivering signals to handlers.
  * - `phase1Ns`: blocked until data (or a connection, or buffer space) was
  *   ready — phase 1 of a read.
@@ -79,7 +79,7 @@ export class Usage {
   syscalls = 0;
   /** System calls that failed with EAGAIN. */
   eagain = 0;
-  /** Context switches onto a core. */
+  /** Context switches: each time the thread blocked (voluntary) or was preempted (involuntary). */
   contextSwitches = 0;
   /** Times the thread was woken from blocking. */
   wakeups = 0;

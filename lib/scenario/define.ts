@@ -84,7 +84,7 @@ export interface ScenarioResult {
   /** Figures for the JSON `metrics` object. */
   readonly metrics?: { readonly [key: string]: MetricValue };
   /** Extra text (tables, timelines) shown after the output in text format. */
-  readonly report?: string;
+  readonly report?: string | undefined;
 }
 
 /** What a scenario's run function receives. */
