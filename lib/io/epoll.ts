@@ -15,6 +15,7 @@ import {
   EPOLLOUT,
   EPOLLPRI,
   EPOLLRDHUP,
+  maskNames,
 } from "../os/events.ts";
 import { File, type WaitEntry } from "../os/file.ts";
 import type { Sys } from "../os/sys.ts";
@@ -37,6 +38,7 @@ export interface EpollEvent<D = unknown> {
 const ALWAYS = EPOLLERR | EPOLLHUP;
 const EVENT_BITS = EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP | EPOLLERR | EPOLLHUP;
 const FLAG_BITS = EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE;
+const EXCLUSIVE_OK = EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLET | EPOLLEXCLUSIVE;
 
 /** A registration: an entry on the target file's wait queue (Linux's epitem). */
 class EpItem implements WaitEntry {
@@ -86,7 +88,10 @@ class EpWaiter implements Blocker {
  * with the number of watched descriptors:
  *
  * - level-triggered items go back on the ready list after being reported,
- *   and are reported again while the target stays ready;
+ *   and are reported again while the target stays ready; when several threads
+ *   wait on one instance, an item left ready wakes the next waiter too (as
+ *   Linux's ep_done_scan does), so hand each event to one thread with
+ *   `EPOLLET` or `EPOLLONESHOT`;
  * - edge-triggered items (`EPOLLET`) leave the ready list and come back only
  *   when the target signals again, so a partial read does not re-trigger;
  * - one-shot items (`EPOLLONESHOT`) are disarmed after one report until
@@ -118,13 +123,20 @@ export class Epoll extends File {
   }
 
   /**
-   * An epoll descriptor is readable when its ready list is not empty (so it
-   * can be watched by another epoll, select or poll).
+   * An epoll descriptor is readable when an item on its ready list is still
+   * ready (so it can be watched by another epoll, select or poll). As Linux's
+   * ep_eventpoll_poll, it checks the items: a level-triggered item left on the
+   * list after its data was read does not count.
    *
    * @returns `EPOLLIN` or 0.
    */
   poll(): number {
-    return this.readyCount > 0 ? EPOLLIN : 0;
+    const list = this.#readyList;
+    for (let i = this.#head; i < list.length; i++) {
+      const item = list[i];
+      if (item != null && (item.file.poll() & item.mask) !== 0) return EPOLLIN;
+    }
+    return 0;
   }
 
   /**
@@ -229,6 +241,9 @@ export class Epoll extends File {
     }
     // Level-triggered items go to the back of the list, to be checked again next time.
     for (const item of requeue) this.#makeReady(item, false);
+    // Whatever is left ready wakes another waiter (ep_done_scan): a level-triggered
+    // event one thread took stays reported to the others until it is consumed.
+    if (this.#waiters.length > 0 && this.#hasQueued()) this.#wakeOne();
     return out;
   }
 
@@ -249,6 +264,12 @@ export class Epoll extends File {
     if (list === undefined) return null;
     for (const item of list) if (item.file === file) return item;
     return null;
+  }
+
+  #hasQueued(): boolean {
+    const list = this.#readyList;
+    for (let i = this.#head; i < list.length; i++) if (list[i] != null) return true;
+    return false;
   }
 
   #makeReady(item: EpItem, wake = true): void {
@@ -330,7 +351,8 @@ export function* epollCreate(sys: Sys): ThreadRoutine<number> {
  * @param data What `epollWait` reports with the event (default: `fd`).
  * @returns The operation, for `yield*`.
  * @throws {SysError} EBADF (either descriptor not open), EINVAL (not an epoll
- *   descriptor, `fd` is `epfd`, EPOLLEXCLUSIVE with MOD, an unknown op), EEXIST
+ *   descriptor, `fd` is `epfd`, EPOLLEXCLUSIVE with MOD, with flags other than
+ *   IN/OUT/ERR/HUP/ET, or on an epoll target, an unknown op), EEXIST
  *   (ADD twice), ENOENT (MOD or DEL of an unregistered fd).
  */
 export function* epollCtl(
@@ -359,6 +381,25 @@ export function* epollCtl(
   const what = `fd ${fd}`;
   switch (op) {
     case "EPOLL_CTL_ADD":
+      if ((ev & EPOLLEXCLUSIVE) !== 0) {
+        // Linux's EPOLLEXCLUSIVE_OK_BITS; and an epoll target cannot be exclusive.
+        if ((ev & ~EXCLUSIVE_OK) !== 0) {
+          return yield* thread.fail(
+            "EINVAL",
+            "epoll_ctl",
+            `EPOLLEXCLUSIVE allows only EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP and EPOLLET, not ${
+              maskNames(ev & ~EXCLUSIVE_OK)
+            }`,
+          );
+        }
+        if (file instanceof Epoll) {
+          return yield* thread.fail(
+            "EINVAL",
+            "epoll_ctl",
+            `${what} is an epoll instance, which cannot be watched with EPOLLEXCLUSIVE`,
+          );
+        }
+      }
       err = ep._add(fd, file, ev, data ?? fd);
       if (err === "EEXIST") {
         return yield* thread.fail("EEXIST", "epoll_ctl", `${what} is already registered`);
@@ -439,7 +480,7 @@ export function* epollWait<D = unknown>(
   const thread = sys.thread, costs = thread.costs, sim = sys.host.sim;
   const deadline = wait < 0 ? Infinity : sim.now + wait;
   sys.enter("epoll_wait");
-  const ep = yield* epollOf(sys, "epoll_wait", epfd);
+  // Linux checks maxevents before the descriptor.
   if (typeof maxevents !== "number" || !Number.isInteger(maxevents) || maxevents < 1) {
     return yield* thread.fail(
       "EINVAL",
@@ -447,6 +488,7 @@ export function* epollWait<D = unknown>(
       `maxevents "${String(maxevents)}" must be at least 1`,
     );
   }
+  const ep = yield* epollOf(sys, "epoll_wait", epfd);
   for (;;) {
     thread.charge("syscall", costs.epollWaitNs, "epoll_wait");
     yield* thread.flush();
@@ -458,7 +500,13 @@ export function* epollWait<D = unknown>(
     }
     if (wait === 0 || sim.now >= deadline) return [];
     const w = ep._waiter(thread);
-    yield* thread.block(w, "phase1", deadline === Infinity ? undefined : deadline - sim.now);
-    if (w.armed) w.cancelWait();
+    const left = deadline === Infinity ? undefined : deadline - sim.now;
+    // A signal handler ends the wait with EINTR (signal(7): never restarted).
+    try {
+      yield* thread.block(w, "phase1", left, "epoll_wait", "eintr");
+    } finally {
+      // Also when block returns or throws without parking (a signal was pending).
+      if (w.armed) w.cancelWait();
+    }
   }
 }

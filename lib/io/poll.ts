@@ -55,6 +55,7 @@ export interface PollResult {
  * @param timeout Nanoseconds to wait at most; 0 polls; omitted or `null` waits forever.
  * @returns The operation, for `yield*`; it gives the ready entries in array order.
  * @throws {TypeError} If an entry is malformed.
+ * @throws {SysError} EINVAL if there are more entries than RLIMIT_NOFILE allows.
  */
 export function* poll(
   sys: Sys,
@@ -74,8 +75,17 @@ export function* poll(
   const wait = checkTimeout("poll", timeout);
   const thread = sys.thread, costs = thread.costs, sim = sys.host.sim;
   const deadline = wait < 0 ? Infinity : sim.now + wait;
+  // One system call, however often it sleeps and walks the array again.
+  sys.enter("poll");
+  const limit = sys.process.fds.limit;
+  if (fds.length > limit) {
+    return yield* thread.fail(
+      "EINVAL",
+      "poll",
+      `${fds.length} entries exceed RLIMIT_NOFILE (${limit})`,
+    );
+  }
   for (;;) {
-    sys.enter("poll");
     thread.charge("syscall", costs.pollBaseNs + fds.length * costs.pollPerFdNs, "poll");
     yield* thread.flush();
     const out: PollResult[] = [];
@@ -96,6 +106,13 @@ export function* poll(
       const f = files[i];
       if (f !== undefined) table.add(f, p.events | POLLERR | POLLHUP);
     });
-    yield* thread.block(table, "phase1", deadline === Infinity ? undefined : deadline - sim.now);
+    const left = deadline === Infinity ? undefined : deadline - sim.now;
+    // A signal handler ends the wait with EINTR (signal(7): never restarted).
+    try {
+      yield* thread.block(table, "phase1", left, "poll", "eintr");
+    } finally {
+      // Also when block returns or throws without parking (a signal was pending).
+      table.cancelWait();
+    }
   }
 }

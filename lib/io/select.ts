@@ -58,8 +58,11 @@ export type SelectResult = [readable: number[], writable: number[], exceptional:
  * @param timeout Nanoseconds to wait at most; 0 polls; omitted or `null` waits forever.
  * @returns The operation, for `yield*`; it gives the three ready lists.
  * @throws {RangeError} "filedescriptor out of range in select()" for a descriptor
- *   of FD_SETSIZE (1024) or more, or a negative one, as Python raises.
- * @throws {SysError} EBADF if a descriptor is not open.
+ *   of FD_SETSIZE (1024) or more, or a negative one, as Python raises; and for a
+ *   negative timeout ("timeout must be non-negative").
+ * @throws {SysError} EBADF if a descriptor is not open when select is called. As on
+ *   Linux, one closed by another thread while select sleeps is skipped by later
+ *   scans (the close does not wake select); the next call fails.
  */
 export function* select(
   sys: Sys,
@@ -89,21 +92,19 @@ export function* select(
   const masks = [READ_SET, WRITE_SET, EXCEPT_SET];
   // One system call, however often it sleeps and scans again.
   sys.enter("select");
-  // Descriptors are checked once, on entry (Linux's max_select_fd): one that
-  // another thread closes while select sleeps is skipped by later scans.
-  thread.charge("syscall", costs.selectBaseNs + nfds * costs.selectPerFdNs, "select");
-  yield* thread.flush();
-  for (const set of sets) {
-    for (const fd of set) {
-      if (sys.fileOf(fd) === undefined) {
-        return yield* thread.fail("EBADF", "select", `fd ${fd} is not open`);
-      }
-    }
-  }
   for (let scan = 0;; scan++) {
-    if (scan > 0) {
-      thread.charge("syscall", costs.selectBaseNs + nfds * costs.selectPerFdNs, "select");
-      yield* thread.flush();
+    thread.charge("syscall", costs.selectBaseNs + nfds * costs.selectPerFdNs, "select");
+    yield* thread.flush();
+    // Descriptors are checked once, on entry (Linux's max_select_fd): one that
+    // another thread closes while select sleeps is skipped by later scans.
+    if (scan === 0) {
+      for (const set of sets) {
+        for (const fd of set) {
+          if (sys.fileOf(fd) === undefined) {
+            return yield* thread.fail("EBADF", "select", `fd ${fd} is not open`);
+          }
+        }
+      }
     }
     const files: (File | undefined)[][] = sets.map((set) => set.map((fd) => sys.fileOf(fd)));
     const out: SelectResult = [[], [], []];
@@ -123,6 +124,13 @@ export function* select(
     for (let k = 0; k < 3; k++) {
       for (const f of files[k]!) if (f !== undefined) table.add(f, masks[k]!);
     }
-    yield* thread.block(table, "phase1", deadline === Infinity ? undefined : deadline - sim.now);
+    const left = deadline === Infinity ? undefined : deadline - sim.now;
+    // A signal handler ends the wait with EINTR (signal(7): never restarted).
+    try {
+      yield* thread.block(table, "phase1", left, "select", "eintr");
+    } finally {
+      // Also when block returns or throws without parking (a signal was pending).
+      table.cancelWait();
+    }
   }
 }

@@ -276,6 +276,7 @@ export class EpollSelector<D = unknown> extends BaseSelector<D> {
   readonly kind = "epoll";
   /** The epoll descriptor. */
   readonly epfd: number;
+  #closed = false;
 
   /**
    * Wraps an epoll descriptor; {@linkcode EpollSelector.open} makes one.
@@ -331,8 +332,10 @@ export class EpollSelector<D = unknown> extends BaseSelector<D> {
     yield* epollCtl(this.sys, this.epfd, "EPOLL_CTL_MOD", key.fd, toEpoll(key.events));
   }
 
-  /** @ignore */
+  /** @ignore Python's close() may be called again; the descriptor is closed once. */
   protected override *_close(): ThreadRoutine<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     yield* this.sys.close(this.epfd);
   }
 }

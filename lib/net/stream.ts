@@ -5,7 +5,8 @@
  */
 
 import { copyTime } from "../os/costs.ts";
-import { SysError } from "../os/errno.ts";
+import { isErrno, SysError } from "../os/errno.ts";
+import { SIGNALS } from "../os/signals.ts";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from "../os/events.ts";
 import { File } from "../os/file.ts";
 import {
@@ -37,6 +38,16 @@ const SYN_RTO = 1_000_000_000;
 const SYN_RETRIES = 6;
 
 const DATA = 0, FIN = 1, RST = 2, SYN = 3, SYNACK = 4, ACK = 5, WINDOW = 6, SYN_TIMER = 7;
+
+type SocketErrno = "ECONNREFUSED" | "ECONNRESET" | "ETIMEDOUT" | "EPIPE";
+/** Linux's numbers for the errors SO_ERROR reports. */
+const ERRNO_NUMBERS: Record<SocketErrno, number> = {
+  EPIPE: 32,
+  ECONNRESET: 104,
+  ETIMEDOUT: 110,
+  ECONNREFUSED: 111,
+};
+const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "::1"]);
 
 /** A segment in flight (or a SYN timer): the kernel fires it on arrival. */
 class Segment {
@@ -117,17 +128,23 @@ export class StreamSocket extends File implements SocketFile {
   /** Bytes occupying the send buffer: not yet sent, or sent and not yet delivered. */
   #sndUsed = 0;
   #inFlight = 0;
-  #lastArrival = 0;
+  /** When the last segment sent arrives (-1: none sent yet). */
+  #lastArrival = -1;
+  #lastSync = false;
   #rdEof = false;
   #rdShut = false;
   #wrShut = false;
   #finSent = false;
   #windowWanted = false;
-  #err: "ECONNREFUSED" | "ECONNRESET" | "ETIMEDOUT" | null = null;
+  #err: SocketErrno | null = null;
   #reset = false;
   #accept: StreamSocket[] | null = null;
   #backlog = 0;
   #pendingChildren = 0;
+  /** The pending SYN retransmission timer. */
+  #synTimer: Segment | null = null;
+  /** connect(2) started a handshake and has not yet reported it done (Linux's SS_CONNECTING). */
+  #connecting = false;
 
   /**
    * Makes an unbound socket; `sys.socket()` is the way.
@@ -144,15 +161,17 @@ export class StreamSocket extends File implements SocketFile {
   /** The bound local address, or `null`. */
   get localAddress(): Address | null {
     if (this._port < 0) return null;
-    return {
-      host: this._bindHost === "" ? this._stack.host.name : this._bindHost,
-      port: this._port,
-    };
+    let host = this._bindHost === "" ? this._stack.host.name : this._bindHost;
+    // Bound to any address, a connection reports the address it actually uses.
+    if (host === "0.0.0.0" && this._remote !== null && this._state !== LISTEN) {
+      host = LOOPBACK_NAMES.has(this._remote.host) ? "localhost" : this._stack.host.name;
+    }
+    return { host, port: this._port };
   }
 
-  /** The peer's address, or `null` when not connected. */
+  /** The peer's address, or `null` when not connected (ENOTCONN, even mid-handshake). */
   get remoteAddress(): Address | null {
-    return this._state === ESTABLISHED || this._state === SYN_SENT ? this._remote : null;
+    return this._state === ESTABLISHED ? this._remote : null;
   }
 
   /** The socket's state: fresh, listening, connecting, connected or closed. */
@@ -212,7 +231,7 @@ export class StreamSocket extends File implements SocketFile {
     }
     let mask = 0;
     if (this.received > 0 || this.#rdEof || this.#rdShut) mask |= POLLIN;
-    if (this.#rdEof) mask |= POLLRDHUP;
+    if (this.#rdEof || this.#rdShut) mask |= POLLRDHUP;
     if (this.#rdEof && this.#wrShut) mask |= POLLHUP;
     if (this.#wrShut) mask |= POLLOUT;
     else {
@@ -271,6 +290,12 @@ export class StreamSocket extends File implements SocketFile {
     thread.charge("syscall", thread.costs.socketNs, "connect");
     switch (this._state) {
       case ESTABLISHED:
+        if (this.#connecting) {
+          // As Linux: the first call after a non-blocking connect completed reports success.
+          this.#connecting = false;
+          yield* thread.flush();
+          return;
+        }
         yield* thread.fail("EISCONN", "connect", `fd ${fd} is already connected`);
         break;
       case SYN_SENT:
@@ -298,6 +323,7 @@ export class StreamSocket extends File implements SocketFile {
         if (this._port < 0) this._stack._bindEphemeral(this, "tcp");
         yield* thread.flush();
         this._state = SYN_SENT;
+        this.#connecting = true;
         this._remote = { host: address.host, port: address.port };
         this._path = net._path(this._stack, dst!);
         this.#sendSyn(dst!, address, 0);
@@ -309,6 +335,7 @@ export class StreamSocket extends File implements SocketFile {
     while (this._state === SYN_SENT) {
       yield* thread.waitFile(this, POLLOUT | POLLERR | POLLHUP, "connect", fd);
     }
+    this.#connecting = false;
     if (this._state !== ESTABLISHED) {
       const err = this.#takeError() ?? "ECONNREFUSED";
       yield* thread.fail(err, "connect", `connecting to ${address.host}:${address.port}`);
@@ -333,7 +360,9 @@ export class StreamSocket extends File implements SocketFile {
         continue;
       }
       if (this._state !== ESTABLISHED || this.#wrShut || this.#reset) {
-        // Linux (sk_stream_wait_connect): a socket that is not connected gets EPIPE.
+        // Linux (sk_stream_wait_connect): a socket that is not connected gets
+        // EPIPE, and the sender gets SIGPIPE (ignored unless the process asks).
+        thread.process._signal(SIGNALS.SIGPIPE);
         yield* thread.fail(
           "EPIPE",
           "send",
@@ -364,7 +393,13 @@ export class StreamSocket extends File implements SocketFile {
         this._pump();
         continue;
       }
-      yield* thread.waitFile(this, POLLOUT | POLLERR | POLLHUP, "send", fd);
+      try {
+        yield* thread.waitFile(this, POLLOUT | POLLERR | POLLHUP, "send", fd);
+      } catch (e) {
+        // Interrupted after a partial send: the call returns the bytes sent (send(2)).
+        if (sent > 0 && isErrno(e, "EINTR")) break;
+        throw e;
+      }
     }
     yield* thread.flush();
     this._pump();
@@ -381,10 +416,6 @@ export class StreamSocket extends File implements SocketFile {
     let parts: Uint8Array[] | null = null;
     let got = 0;
     for (;;) {
-      if (this.#err !== null && got === 0) {
-        const err = this.#takeError()!;
-        yield* thread.fail(err, "recv", `on fd ${fd}`);
-      }
       if (this._state === FRESH || this._state === LISTEN || this._state === SYN_SENT) {
         if (this._state !== SYN_SENT || nonblocking) {
           yield* thread.fail(
@@ -395,7 +426,8 @@ export class StreamSocket extends File implements SocketFile {
         }
       }
       const avail = this.received;
-      if (avail > 0 && size > 0 && !this.#rdShut) {
+      // Queued data is read first, even after SHUT_RD or a reset (tcp_reset keeps the receive queue).
+      if (avail > 0 && size > 0) {
         const n = Math.min(size - got, avail);
         const chunk = peek ? this.#rcv!.peek(n) : this.#rcv!.take(n);
         thread.charge("copy", copyTime(costs, n), "recv");
@@ -411,6 +443,10 @@ export class StreamSocket extends File implements SocketFile {
         (parts ??= []).push(chunk);
         this.#openWindow();
         continue;
+      }
+      // An error is reported when the buffer is empty, unless the peer's FIN came first.
+      if (this.#err !== null && got === 0 && !this.#rdEof) {
+        yield* thread.fail(this.#takeError()!, "recv", `on fd ${fd}`);
       }
       if (size === 0 || this.#rdEof || this.#rdShut || this._state === CLOSED) break;
       if (nonblocking) {
@@ -447,6 +483,16 @@ export class StreamSocket extends File implements SocketFile {
 
   /** @ignore */
   *shutdown(thread: Thread, how: ShutdownHow): ThreadRoutine<void> {
+    if (this._state === LISTEN) {
+      // Linux (inet_shutdown): SHUT_WR does nothing; reading shut stops listening, the
+      // port stays bound, queued connections are reset and every accept fails with EINVAL.
+      if (how === "SHUT_WR") return;
+      for (const child of this.#accept ?? []) child._abort();
+      this.#accept = null;
+      this._state = FRESH;
+      this.#wakeAll(POLLIN | POLLHUP);
+      return;
+    }
     if (this._state !== ESTABLISHED && this._state !== SYN_SENT) {
       yield* thread.fail("ENOTCONN", "shutdown", `the socket is ${this.state}`);
     }
@@ -499,7 +545,7 @@ export class StreamSocket extends File implements SocketFile {
         return 1;
       case "SO_ERROR": {
         const e = this.#takeError();
-        return e === null ? 0 : 1;
+        return e === null ? 0 : ERRNO_NUMBERS[e];
       }
       default:
         throw new SysError("EINVAL", "getsockopt", `unknown option "${String(option)}"`);
@@ -519,6 +565,7 @@ export class StreamSocket extends File implements SocketFile {
         this._stack._unbind(this, "tcp");
         return;
       case SYN_SENT:
+        this.#stopSynTimer();
         this._state = CLOSED;
         this._stack._unbind(this, "tcp");
         return;
@@ -570,8 +617,11 @@ export class StreamSocket extends File implements SocketFile {
     switch (kind) {
       case DATA: {
         const n = data!.length;
-        from.#inFlight -= n;
-        from.#sndUsed -= n;
+        // A sender dropped meanwhile already forgot these bytes.
+        if (from._state !== CLOSED) {
+          from.#inFlight -= n;
+          from.#sndUsed -= n;
+        }
         if (this._state !== ESTABLISHED || this._orphan && this.#wrShut && this.#finSent) {
           // Nobody will read it: answer with a reset.
           if (this._state !== CLOSED) this.#drop();
@@ -583,11 +633,15 @@ export class StreamSocket extends File implements SocketFile {
         from._wake(POLLOUT);
         return;
       }
-      case FIN:
+      case FIN: {
         this.#rdEof = true;
-        this._wake(POLLIN | POLLRDHUP | (this.#wrShut ? POLLHUP : 0));
+        // AF_UNIX (unix_release_sock): the peer's close shuts both directions; writers get EPIPE.
+        const unixHup = this._unix && from._orphan && !this.#wrShut;
+        if (unixHup) this.#wrShut = true;
+        this._wake(POLLIN | POLLRDHUP | (this.#wrShut ? POLLHUP : 0) | (unixHup ? POLLOUT : 0));
         if (this._orphan && this.#finSent) this.#finish();
         return;
+      }
       case RST:
         this._resetBy();
         return;
@@ -601,9 +655,11 @@ export class StreamSocket extends File implements SocketFile {
   /** @ignore The peer reset the connection (or refused it). */
   _resetBy(): void {
     if (this._state === CLOSED) return;
-    this.#err = this._state === SYN_SENT ? "ECONNREFUSED" : "ECONNRESET";
+    // As tcp_reset: refused while connecting, EPIPE once the peer's FIN came (CLOSE_WAIT).
+    this.#err = this._state === SYN_SENT ? "ECONNREFUSED" : this.#rdEof ? "EPIPE" : "ECONNRESET";
     this.#reset = true;
-    this.#drop();
+    this.#stopSynTimer();
+    this.#drop(true);
     this._wake(POLLIN | POLLOUT | POLLERR | POLLHUP);
   }
 
@@ -616,6 +672,7 @@ export class StreamSocket extends File implements SocketFile {
       child.#drop();
       return;
     }
+    this.#stopSynTimer();
     this._peer = child;
     this._state = ESTABLISHED;
     this.#transmit(ACK, null);
@@ -699,11 +756,15 @@ export class StreamSocket extends File implements SocketFile {
       sim._enqueue(new Segment(SYN, this, null, null, attempt, dst, address), t, 1);
     }
     // Retransmit (or give up) if no answer comes: 1 s, then doubling.
-    sim._enqueue(
-      new Segment(SYN_TIMER, this, null, null, attempt),
-      sim.now + SYN_RTO * 2 ** attempt,
-      1,
-    );
+    this.#synTimer = new Segment(SYN_TIMER, this, null, null, attempt);
+    sim._enqueue(this.#synTimer, sim.now + SYN_RTO * 2 ** attempt, 1);
+  }
+
+  /** The handshake ended: no retransmission is due (it would keep the simulation running). */
+  #stopSynTimer(): void {
+    if (this.#synTimer === null) return;
+    this._stack.network.sim._cancel(this.#synTimer);
+    this.#synTimer = null;
   }
 
   /** @ignore A SYN timer fired. */
@@ -729,8 +790,23 @@ export class StreamSocket extends File implements SocketFile {
     // TCP retransmits a lost segment after the RTO; what follows waits behind it.
     if (path.drops()) t += RTO_MIN + 2 * path.params.latency;
     if (t < this.#lastArrival) t = this.#lastArrival;
+    const segment = new Segment(kind, this, this._peer, data);
+    // An instant path (loopback) delivers inside the sender's call, as Linux does,
+    // unless an earlier segment due now might still be queued.
+    const now = t === sim.now && (this.#lastArrival < t || this.#lastSync);
     this.#lastArrival = t;
-    sim._enqueue(new Segment(kind, this, this._peer, data), t, 1);
+    this.#lastSync = now;
+    if (now) segment._fire();
+    else sim._enqueue(segment, t, 1);
+  }
+
+  /** Wakes every waiter, exclusive ones included (Linux's wake_up_interruptible_all). */
+  #wakeAll(events: number): void {
+    const wq = this._wq;
+    if (wq === null) return;
+    for (const e of Array.isArray(wq) ? wq.slice() : [wq]) {
+      if ((e.mask & events) !== 0) e._wake(this, events);
+    }
   }
 
   #finishRecv(thread: Thread, peek: boolean): ThreadRoutine<void> {
@@ -746,18 +822,18 @@ export class StreamSocket extends File implements SocketFile {
     this.#transmit(WINDOW, null);
   }
 
-  #takeError(): "ECONNREFUSED" | "ECONNRESET" | "ETIMEDOUT" | null {
+  #takeError(): SocketErrno | null {
     const e = this.#err;
     this.#err = null;
     return e;
   }
 
-  #drop(): void {
-    this.#rcv?.clear();
+  /** Closes the connection at once; a reset by the peer keeps what was received for reading. */
+  #drop(keepReceived = false): void {
+    if (!keepReceived) this.#rcv?.clear();
     this.#snd?.clear();
     this.#sndUsed = 0;
     this.#inFlight = 0;
-    this.#rdEof = true;
     this._state = CLOSED;
     this._stack._unbind(this, "tcp");
   }
@@ -769,7 +845,8 @@ export class StreamSocket extends File implements SocketFile {
 
   #clampBacklog(backlog: number): number {
     const max = this._stack.host.options.somaxconn;
-    return Math.max(0, Math.min(Math.trunc(backlog), max));
+    // Linux compares as unsigned: a negative backlog means somaxconn.
+    return backlog < 0 ? max : Math.min(Math.trunc(backlog), max);
   }
 
   /** @ignore */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { O_NONBLOCK, POLLOUT } from "./events.ts";
+import { O_ASYNC, O_NONBLOCK, POLLOUT } from "./events.ts";
 
 /**
  * An entry in a file's wait queue, as in Linux: a blocked thread, an epoll
@@ -26,6 +26,12 @@ export interface WaitEntry {
   _wake(file: File, events: number): boolean;
   /** Called when the file is released (its last descriptor closed), if defined. */
   _released?(file: File): void;
+}
+
+/** @ignore Who gets SIGIO (or the F_SETSIG signal) when a file with O_ASYNC is ready. */
+export interface AsyncOwner {
+  /** Raises the signal for `events`. */
+  notify(events: number): void;
 }
 
 /**
@@ -58,6 +64,8 @@ export abstract class File {
   _refs = 0;
   /** @ignore The wait queue: null, one entry, or several. */
   _wq: WaitEntry | WaitEntry[] | null = null;
+  /** @ignore Signal-driven I/O settings (F_SETOWN, F_SETSIG, the fd O_ASYNC was set on). */
+  _async: AsyncOwner | null = null;
 
   /**
    * The events ready now (`POLLIN`, `POLLOUT`, `POLLHUP`, ...).
@@ -120,6 +128,7 @@ export abstract class File {
    * interested in them, and the first exclusive one that accepts.
    */
   _wake(events: number): void {
+    if (this._async !== null && (this.flags & O_ASYNC) !== 0) this._async.notify(events);
     const wq = this._wq;
     if (wq === null) return;
     if (!Array.isArray(wq)) {

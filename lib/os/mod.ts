@@ -33,3 +33,4 @@ export * from "./process.ts";
 export * from "./host.ts";
 export * from "./sys.ts";
 export * from "./socket_api.ts";
+export * from "./signals.ts";

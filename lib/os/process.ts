@@ -8,6 +8,7 @@ import type { Event } from "../kernel/event.ts";
 import { FdTable } from "./fd_table.ts";
 import type { Host } from "./host.ts";
 import { Sys } from "./sys.ts";
+import { defaultAction, type SignalInfo, SIGNALS, SignalState, SIGRTMIN } from "./signals.ts";
 import { Thread, type ThreadRoutine } from "./thread.ts";
 import { Usage } from "./usage.ts";
 
@@ -84,6 +85,8 @@ export class Process {
   exitCode: number | null = null;
   /** What a thread threw, if that ended the process. */
   error: unknown = undefined;
+  /** Signal dispositions and pending signals. */
+  readonly signals: SignalState = new SignalState();
   readonly #onError: OnError;
   #nextTid: number;
 
@@ -106,6 +109,49 @@ export class Process {
     this.#nextTid = pid;
     this.fds = new FdTable(host.options.nofile, host.options.nofileHard);
     this.exited = host.sim.event<number>(`exit of ${name}[${pid}]`);
+    // As Python does at startup: a write to a broken pipe fails with EPIPE
+    // instead of killing the process.
+    this.signals.actions[SIGNALS.SIGPIPE] = "ignore";
+  }
+
+  /**
+   * Sends a signal to the process (kill(2)): SIGKILL ends it at once;
+   * ignored signals are dropped; others become pending — standard signals at
+   * most once (a second one while the first is pending is lost), real-time
+   * ones queued with their info — and a thread that does not block them is
+   * told.
+   *
+   * @param signo The signal number.
+   * @param info What the signal carries (fd and band for SIGIO).
+   */
+  _signal(signo: number, info: SignalInfo = { signo }): void {
+    if (this.exitCode !== null) return;
+    const sim = this.host.sim;
+    if (signo === SIGNALS.SIGKILL) {
+      if (sim.trace.enabled) {
+        sim.trace.emit("signal", this.mainThread.task.id, { signo, name: "SIGKILL" });
+      }
+      this._exit(-signo);
+      return;
+    }
+    const st = this.signals;
+    const action = st.disposition(signo);
+    if (action === "ignore" || (action === "default" && defaultAction(signo) === "ignore")) return;
+    if (signo >= SIGRTMIN) st.queue.push(info);
+    else {
+      if (st.pending[signo]) st.coalesced++;
+      st.pending[signo] = true;
+      st.info[signo] = info;
+    }
+    if (sim.trace.enabled) {
+      sim.trace.emit("signal-raise", this.mainThread.task.id, { signo, pid: this.pid });
+    }
+    for (const t of this.threads) {
+      if (!t.done && !t.sigmask[signo]) {
+        t._poke();
+        return;
+      }
+    }
   }
 
   /** Whether the process is still running. */
@@ -167,6 +213,7 @@ export class Process {
     const thread = new Thread(this, tid, name);
     this.threads.push(thread);
     const sys = new Sys(thread);
+    thread.sys = sys;
     const sim = this.host.sim;
     const label = this.threads.length === 1
       ? `${this.name}[${this.pid}]`

@@ -20,6 +20,16 @@ import type {
   SocketOption,
   SocketType,
 } from "./socket_api.ts";
+import {
+  FileAsync,
+  type SigactionOptions,
+  type SignalDisposition,
+  type SignalName,
+  signalName,
+  SIGNALS,
+  SIGRTMAX,
+  toSigno,
+} from "./signals.ts";
 import type { Thread, ThreadRoutine } from "./thread.ts";
 
 /** Bytes, or text sent as UTF-8. */
@@ -37,9 +47,17 @@ export interface AcceptResult {
 }
 
 /** fcntl(2) commands. */
-export type FcntlCommand = "F_GETFL" | "F_SETFL" | "F_GETOWN" | "F_SETOWN";
+export type FcntlCommand =
+  | "F_GETFL"
+  | "F_SETFL"
+  | "F_GETOWN"
+  | "F_SETOWN"
+  | "F_GETSIG"
+  | "F_SETSIG";
 
 const encoder = new TextEncoder();
+
+const PAUSE = { describe: () => "pause", cancelWait: () => {} };
 
 /**
  * Converts text to UTF-8 bytes; bytes pass through.
@@ -242,7 +260,10 @@ export class Sys {
       );
     }
     yield* this.thread.flush();
-    return this.process._startThread(String(name), body);
+    const t = this.process._startThread(String(name), body);
+    // pthread_create: the new thread inherits the creator's signal mask.
+    this.thread.sigmask.forEach((b, i) => t.sigmask[i] = b);
+    return t;
   }
 
   /**
@@ -295,32 +316,184 @@ export class Sys {
 
   /**
    * fcntl(2): `F_GETFL`/`F_SETFL` read and set `O_NONBLOCK` and `O_ASYNC`;
-   * `F_GETOWN`/`F_SETOWN` the pid that gets SIGIO.
+   * `F_GETOWN`/`F_SETOWN` the pid that gets SIGIO; `F_GETSIG`/`F_SETSIG` the
+   * signal sent instead of SIGIO (a real-time one queues and carries the fd).
    *
    * @param fd The descriptor.
    * @param cmd The command.
-   * @param arg The flags or pid, for the setters.
-   * @returns The operation, for `yield*`; it gives the flags or pid (0 for setters).
-   * @throws {SysError} EBADF if `fd` is not open; EINVAL for a bad command.
+   * @param arg The flags, pid or signal, for the setters.
+   * @returns The operation, for `yield*`; it gives the flags, pid or signal (0 for setters).
+   * @throws {SysError} EBADF if `fd` is not open; ESRCH for an unknown owner; EINVAL for a bad command or signal.
    */
   *fcntl(fd: number, cmd: FcntlCommand, arg = 0): ThreadRoutine<number> {
     checkFdArg("fcntl", fd);
     const file = yield* this.#file("fcntl", fd);
-    yield* this.thread.flush();
     switch (cmd) {
       case "F_GETFL":
+        yield* this.thread.flush();
         return file.flags;
       case "F_SETFL":
+        if ((arg & O_ASYNC) !== 0) ((file._async ??= new FileAsync()) as FileAsync).fd = fd;
         file.flags = (file.flags & ~(O_NONBLOCK | O_ASYNC)) | (arg & (O_NONBLOCK | O_ASYNC));
+        yield* this.thread.flush();
         return 0;
       case "F_GETOWN":
-        return (file as File & { owner?: number }).owner ?? 0;
-      case "F_SETOWN":
-        (file as File & { owner?: number }).owner = arg;
+        yield* this.thread.flush();
+        return (file._async as FileAsync | null)?.owner?.pid ?? 0;
+      case "F_SETOWN": {
+        const owner = arg === 0 ? null : this.host.processes.get(arg);
+        if (owner === undefined || (owner !== null && !owner.alive)) {
+          return yield* this.thread.fail(
+            "ESRCH",
+            "fcntl",
+            `no process ${arg} on host "${this.host.name}"`,
+          );
+        }
+        const a = (file._async ??= new FileAsync()) as FileAsync;
+        a.owner = owner;
+        if (a.fd < 0) a.fd = fd;
+        yield* this.thread.flush();
         return 0;
+      }
+      case "F_GETSIG":
+        yield* this.thread.flush();
+        return (file._async as FileAsync | null)?.signo ?? 0;
+      case "F_SETSIG": {
+        if (arg !== 0 && !(Number.isInteger(arg) && arg >= 1 && arg <= SIGRTMAX)) {
+          return yield* this.thread.fail("EINVAL", "fcntl", `"${arg}" is not a signal`);
+        }
+        const a = (file._async ??= new FileAsync()) as FileAsync;
+        a.signo = arg;
+        if (a.fd < 0) a.fd = fd;
+        yield* this.thread.flush();
+        return 0;
+      }
       default:
         return yield* this.thread.fail("EINVAL", "fcntl", `unknown command "${String(cmd)}"`);
     }
+  }
+
+  // ---- signals --------------------------------------------------------
+
+  /**
+   * sigaction(2): sets what a signal does — `"default"`, `"ignore"`, or a
+   * handler run on the thread the signal interrupts — and returns the
+   * previous disposition.
+   *
+   * @param sig The signal (number or name).
+   * @param action The new disposition.
+   * @param options `restart` (SA_RESTART).
+   * @returns The operation, for `yield*`; it gives the previous disposition.
+   * @throws {RangeError} For an unknown signal.
+   * @throws {SysError} EINVAL for SIGKILL and SIGSTOP, which cannot be caught or ignored.
+   */
+  *sigaction(
+    sig: number | SignalName,
+    action: SignalDisposition,
+    options: SigactionOptions = {},
+  ): ThreadRoutine<SignalDisposition> {
+    const signo = toSigno(sig);
+    if (action !== "default" && action !== "ignore" && typeof action !== "function") {
+      throw new TypeError(
+        `Invalid signal action "${
+          String(action)
+        }": expected "default", "ignore" or a generator function`,
+      );
+    }
+    this.#enter("rt_sigaction");
+    if (signo === SIGNALS.SIGKILL || signo === SIGNALS.SIGSTOP) {
+      return yield* this.thread.fail(
+        "EINVAL",
+        "sigaction",
+        `${signalName(signo)} cannot be caught or ignored`,
+      );
+    }
+    const st = this.process.signals;
+    const old = st.disposition(signo);
+    st.actions[signo] = action;
+    st.restart[signo] = options.restart === true;
+    // Ignoring a signal discards what is pending of it (POSIX).
+    if (action === "ignore") {
+      st.pending[signo] = false;
+      for (let i = st.queue.length - 1; i >= 0; i--) {
+        if (st.queue[i]!.signo === signo) st.queue.splice(i, 1);
+      }
+    }
+    yield* this.thread.flush();
+    return old;
+  }
+
+  /**
+   * sigprocmask(2) for the calling thread: blocks, unblocks or sets the
+   * signals it blocks; pending signals it unblocks are delivered before the
+   * call returns.
+   *
+   * @param how `SIG_BLOCK`, `SIG_UNBLOCK` or `SIG_SETMASK`.
+   * @param signals The signals.
+   * @returns The operation, for `yield*`; it gives the signals blocked before.
+   * @throws {RangeError} For an unknown signal.
+   */
+  *sigprocmask(
+    how: "SIG_BLOCK" | "SIG_UNBLOCK" | "SIG_SETMASK",
+    signals: readonly (number | SignalName)[],
+  ): ThreadRoutine<number[]> {
+    const signos = signals.map(toSigno);
+    this.#enter("rt_sigprocmask");
+    const mask = this.thread.sigmask;
+    const old: number[] = [];
+    mask.forEach((b, i) => b && old.push(i));
+    if (how === "SIG_SETMASK") mask.length = 0;
+    else if (how !== "SIG_BLOCK" && how !== "SIG_UNBLOCK") {
+      return yield* this.thread.fail(
+        "EINVAL",
+        "sigprocmask",
+        `how "${String(how)}" is not SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK`,
+      );
+    }
+    for (const s of signos) {
+      // SIGKILL and SIGSTOP cannot be blocked.
+      if (s === SIGNALS.SIGKILL || s === SIGNALS.SIGSTOP) continue;
+      mask[s] = how !== "SIG_UNBLOCK";
+    }
+    // recalc_sigpending: a signal this thread now lets through is its to handle.
+    if (this.process.signals.deliverable(mask)) this.thread._poked = true;
+    yield* this.thread.flush();
+    return old;
+  }
+
+  /**
+   * kill(2): sends a signal to a process of this host.
+   *
+   * @param pid The process.
+   * @param sig The signal (number or name).
+   * @returns The operation, for `yield*`.
+   * @throws {SysError} ESRCH if no such process runs here.
+   * @throws {RangeError} For an unknown signal.
+   */
+  *kill(pid: number, sig: number | SignalName): ThreadRoutine<void> {
+    const signo = toSigno(sig);
+    this.#enter("kill");
+    const target = this.host.processes.get(pid);
+    if (target === undefined || !target.alive) {
+      return yield* this.thread.fail(
+        "ESRCH",
+        "kill",
+        `no process ${pid} on host "${this.host.name}"`,
+      );
+    }
+    target._signal(signo, { signo, pid: this.pid });
+    yield* this.thread.flush();
+  }
+
+  /**
+   * pause(2): waits until a signal handler runs; always fails with EINTR.
+   *
+   * @returns The operation, for `yield*`.
+   * @throws {SysError} EINTR, after a handler ran.
+   */
+  *pause(): ThreadRoutine<never> {
+    this.#enter("pause");
+    for (;;) yield* this.thread.block(PAUSE, "blocked", undefined, "pause", "eintr");
   }
 
   /**
@@ -481,6 +654,15 @@ export class Sys {
    */
   *accept(fd: number): ThreadRoutine<AcceptResult> {
     const s = yield* this.#socket("accept", fd);
+    // Linux reserves the descriptor first (get_unused_fd_flags): at the limit the
+    // connection stays queued and the listener stays readable.
+    if (this.process.fds.nextFree() < 0) {
+      yield* this.thread.fail(
+        "EMFILE",
+        "accept",
+        `the process has ${this.process.fds.size} descriptors open, RLIMIT_NOFILE is ${this.process.fds.limit}`,
+      );
+    }
     const { socket, address } = yield* s.accept(this.thread, fd);
     const nfd = yield* this._install("accept", socket);
     return { fd: nfd, address };

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { Interrupt } from "../kernel/errors.ts";
 import type { Blocker, Event } from "../kernel/event.ts";
 import type { Op } from "../kernel/op.ts";
 import type { TIMEOUT } from "../kernel/simulation.ts";
@@ -11,13 +12,31 @@ import type { Task } from "../kernel/task.ts";
 import type { CostModel } from "./costs.ts";
 import { type Errno, SysError } from "./errno.ts";
 import type { File, WaitEntry } from "./file.ts";
-import type { Process } from "./process.ts";
+import { type Process, ProcessExit } from "./process.ts";
+import { defaultAction, signalName } from "./signals.ts";
+import type { Sys } from "./sys.ts";
 import { type TimeCategory, Usage } from "./usage.ts";
 
 /** A generator run on a simulated thread. */
 export type ThreadRoutine<R = unknown> = Generator<Op, R, unknown>;
 
 const SLEEP: Blocker = { describe: () => "nanosleep", cancelWait: () => {} };
+
+/** The cause of the kernel interrupt that tells a thread a signal is pending. */
+export const SIGNAL_WAKE: unique symbol = Symbol("signal");
+
+function isSignalWake(e: unknown): boolean {
+  return e instanceof Interrupt && e.cause === SIGNAL_WAKE;
+}
+
+/**
+ * How a blocking call behaves when a signal handler runs while it waits:
+ * `"restart"` calls (recv, send, accept, connect) are restarted if every
+ * handler that ran had SA_RESTART and fail with EINTR otherwise; `"eintr"`
+ * calls (select, poll, epoll_wait, nanosleep) always fail with EINTR
+ * (signal(7)).
+ */
+export type Interruptible = "restart" | "eintr";
 
 /** The reusable wait-queue entry of a thread blocked on one file. */
 class FileWaiter implements WaitEntry, Blocker {
@@ -80,15 +99,23 @@ export class Thread {
   readonly name: string;
   /** Where the thread's time went. */
   readonly usage: Usage = new Usage();
+  /** The signals this thread blocks (sigprocmask), by number. */
+  readonly sigmask: boolean[] = [];
   /** @ignore The kernel task running the thread. */
   task!: Task<unknown>;
+  /** @ignore The thread's system calls (what signal handlers get). */
+  sys!: Sys;
   /** @ignore The core held, or -1. */
   _core = -1;
   /** @ignore CPU time used in the current time slice. */
   _slice = 0;
-  readonly #cats: TimeCategory[] = [];
-  readonly #ns: number[] = [];
-  readonly #calls: string[] = [];
+  /** @ignore How deep in signal handlers the thread is. */
+  _inHandler = 0;
+  /** @ignore A signal was raised for this thread and it has not looked yet. */
+  _poked = false;
+  #cats: TimeCategory[] = [];
+  #ns: number[] = [];
+  #calls: string[] = [];
   #waiter: FileWaiter | null = null;
 
   /**
@@ -114,9 +141,24 @@ export class Thread {
     return this.task.done;
   }
 
+  /** Whether CPU debt waits to be slept off. */
+  get pending(): boolean {
+    return this.#cats.length > 0;
+  }
+
+  /**
+   * Whether a signal is pending for this thread: one was directed to it
+   * (Linux's TIF_SIGPENDING) and its mask lets one through. Other threads
+   * leave a process-wide signal to the thread it was directed to.
+   */
+  get signalPending(): boolean {
+    return this._poked && this.process.signals.deliverable(this.sigmask);
+  }
+
   /**
    * Adds CPU work to the thread's debt; it is slept off by the next
    * {@linkcode Thread.flush} (before the thread blocks or acts on the world).
+   * Work done inside a signal handler counts as signal time.
    *
    * @param cat What the time is spent on.
    * @param ns How long.
@@ -124,6 +166,7 @@ export class Thread {
    */
   charge(cat: TimeCategory, ns: number, call = ""): void {
     if (ns <= 0) return;
+    if (this._inHandler > 0 && cat === "user") cat = "signal";
     const n = this.#cats.length;
     if (n > 0 && this.#cats[n - 1] === cat && this.#calls[n - 1] === call) {
       this.#ns[n - 1]! += ns;
@@ -132,11 +175,6 @@ export class Thread {
     this.#cats.push(cat);
     this.#ns.push(ns);
     this.#calls.push(call);
-  }
-
-  /** Whether CPU debt waits to be slept off. */
-  get pending(): boolean {
-    return this.#cats.length > 0;
   }
 
   /**
@@ -151,36 +189,30 @@ export class Thread {
   }
 
   /**
-   * Sleeps off the CPU debt on the thread's core, recording each part.
+   * Sleeps off the CPU debt on the thread's core, recording each part. A
+   * signal arriving meanwhile runs its handler at once; the rest of the work
+   * resumes afterwards.
    *
    * @returns The operation, for `yield*`.
    */
   *flush(): ThreadRoutine<void> {
     const n = this.#cats.length;
-    if (n === 0) return;
-    const host = this.process.host, sim = host.sim, trace = sim.trace;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const cat = this.#cats[i]!, ns = this.#ns[i]!;
-      this.usage.addTime(cat, ns);
-      if (trace.enabled) {
-        const call = this.#calls[i]!;
-        trace.emit(
-          "span",
-          this.task.id,
-          call === ""
-            ? { cat, start: sim.now + total, dur: ns }
-            : { cat, start: sim.now + total, dur: ns, call },
-        );
+    if (n > 0) {
+      const sim = this.process.host.sim, start = sim.now;
+      let total = 0;
+      for (let i = 0; i < n; i++) total += this.#ns[i]!;
+      if (this._core >= 0) this.process.host.cpu._charge(this._core, total);
+      this._slice += total;
+      try {
+        yield* sim.sleep(total);
+      } catch (e) {
+        if (!isSignalWake(e)) throw e;
+        yield* this.#flushInterrupted(start, total);
+        return;
       }
-      total += ns;
+      this.#account(start);
     }
-    this.#cats.length = 0;
-    this.#ns.length = 0;
-    this.#calls.length = 0;
-    if (this._core >= 0) host.cpu._charge(this._core, total);
-    this._slice += total;
-    yield* sim.sleep(total);
+    if (this._poked) yield* this.deliverSignals();
   }
 
   /**
@@ -219,20 +251,30 @@ export class Thread {
     const host = this.process.host, sim = host.sim, cpu = host.cpu;
     if (this._core >= 0) return;
     const t0 = sim.now;
-    // Record the core before any yield, so a kill in between releases it.
-    let core = cpu._tryAcquire(this);
-    if (core >= 0) {
-      this._core = core;
-      if (woken && host.costs.wakeupNs > 0) yield* sim.sleep(host.costs.wakeupNs);
-    } else {
-      core = (yield* sim.park<number>(cpu)) as number;
-      this._core = core;
+    for (;;) {
+      // Record the core before any yield, so a kill in between releases it.
+      const core = cpu._tryAcquire(this);
+      try {
+        if (core >= 0) {
+          this._core = core;
+          if (woken && host.costs.wakeupNs > 0) yield* sim.sleep(host.costs.wakeupNs);
+        } else {
+          this._core = (yield* sim.park<number>(cpu)) as number;
+        }
+        break;
+      } catch (e) {
+        // A signal while waiting for a core is handled once the thread runs.
+        if (!isSignalWake(e) || this._core >= 0) {
+          if (isSignalWake(e)) break;
+          throw e;
+        }
+      }
     }
     this._slice = 0;
     const waited = sim.now - t0;
     if (waited > 0) this.#record("runqueue", t0, waited);
     // The switch costs time only if the core ran another thread meanwhile.
-    if (cpu._switchIn(this, core)) this.charge("switch", host.costs.contextSwitchNs);
+    if (cpu._switchIn(this, this._core)) this.charge("switch", host.costs.contextSwitchNs);
   }
 
   /** Gives up the core (when blocking or exiting). */
@@ -245,42 +287,61 @@ export class Thread {
 
   /**
    * Blocks on `blocker` until woken (or `timeout` runs out): flushes the CPU
-   * debt, gives up the core, parks, then gets a core back.
+   * debt, gives up the core, parks, then gets a core back. A signal
+   * interrupts the wait: its handler runs, then the call is restarted (the
+   * caller sees a spurious 0 and waits again) or fails with EINTR, as
+   * `interruptible` and the handlers' SA_RESTART say.
    *
    * @typeParam T What the waker passes.
    * @param blocker What the thread waits on.
    * @param kind `"phase1"` when waiting for I/O readiness, else `"blocked"`.
    * @param timeout The longest wait, in nanoseconds.
-   * @returns The operation, for `yield*`; it gives the waker's value or `TIMEOUT`.
+   * @param call The system call, for EINTR.
+   * @param interruptible How a signal handler ends the wait.
+   * @returns The operation, for `yield*`; it gives the waker's value, `TIMEOUT`, or 0 after a restart.
    */
   *block<T>(
     blocker: Blocker,
     kind: "phase1" | "blocked",
     timeout?: number,
-  ): ThreadRoutine<T | typeof TIMEOUT> {
+    call = "wait",
+    interruptible: Interruptible = "restart",
+  ): ThreadRoutine<T | typeof TIMEOUT | 0> {
     yield* this.flush();
+    const sim = this.process.host.sim;
+    if (this.signalPending) {
+      // The wait never starts: its blocker must not wake us during the handlers.
+      blocker.cancelWait(this.task);
+      const ran = yield* this.deliverSignals();
+      yield* this.#afterHandlers(ran, call, interruptible);
+      return 0;
+    }
     this.release();
     this.usage.contextSwitches++;
-    const sim = this.process.host.sim, t0 = sim.now;
+    const t0 = sim.now;
     let value: T | typeof TIMEOUT;
     try {
       value = (yield* sim.park<T>(blocker, timeout)) as T | typeof TIMEOUT;
     } catch (e) {
-      // Interrupted: the thread runs on (to handle EINTR), so it needs a core.
       this.#record(kind, t0, sim.now - t0);
       yield* this.acquire(true);
-      throw e;
+      if (!isSignalWake(e)) throw e;
+      const ran = yield* this.deliverSignals();
+      yield* this.#afterHandlers(ran, call, interruptible);
+      return 0;
     }
     this.#record(kind, t0, sim.now - t0);
     this.usage.wakeups++;
     yield* this.acquire(true);
+    if (this._poked) yield* this.deliverSignals();
     return value;
   }
 
   /**
    * Blocks until `event` is processed (giving up the core meanwhile) and
    * returns its value or throws its error; with a `timeout`, throws
-   * `TimeoutError` when it runs out.
+   * `TimeoutError` when it runs out. Signal handlers run while it waits; the
+   * wait then goes on (as pthread_join does).
    *
    * @typeParam T The event's value.
    * @param event The event.
@@ -288,50 +349,67 @@ export class Thread {
    * @returns The operation, for `yield*`.
    */
   *waitEvent<T>(event: Event<T>, timeout?: number): ThreadRoutine<T> {
-    yield* this.flush();
-    this.release();
-    this.usage.contextSwitches++;
-    const sim = this.process.host.sim, t0 = sim.now;
-    let value: T;
-    try {
-      value = yield* sim.wait(event, timeout);
-    } catch (e) {
-      // Not `finally`: a killed thread must not take a core on its way out.
+    const sim = this.process.host.sim;
+    const deadline = timeout === undefined ? Infinity : sim.now + timeout;
+    for (;;) {
+      yield* this.flush();
+      this.release();
+      this.usage.contextSwitches++;
+      const t0 = sim.now;
+      let value: T;
+      try {
+        value = yield* sim.wait(
+          event,
+          deadline === Infinity ? undefined : Math.max(0, deadline - sim.now),
+        );
+      } catch (e) {
+        // Not `finally`: a killed thread must not take a core on its way out.
+        this.#record("blocked", t0, sim.now - t0);
+        yield* this.acquire(true);
+        if (!isSignalWake(e)) throw e;
+        yield* this.deliverSignals();
+        continue;
+      }
       this.#record("blocked", t0, sim.now - t0);
+      this.usage.wakeups++;
       yield* this.acquire(true);
-      throw e;
+      if (this._poked) yield* this.deliverSignals();
+      return value;
     }
-    this.#record("blocked", t0, sim.now - t0);
-    this.usage.wakeups++;
-    yield* this.acquire(true);
-    return value;
   }
 
   /**
    * Blocks until `file` reports one of `mask`'s events (or `timeout` runs out).
    * If the thread has CPU debt it is slept off instead and the call returns
    * 0 at once: the caller, which waits in a loop, must check its condition
-   * again, since the file may have changed meanwhile.
+   * again, since the file may have changed meanwhile. A signal handler
+   * running during the wait also returns 0 (restart) or throws EINTR.
    *
    * @param file The file.
    * @param mask The events to wait for.
    * @param call The system call waiting, for reports.
    * @param fd The descriptor, for reports (-1 if none).
-   * @param options `exclusive` for accept-style waits that wake one waiter; `timeout`.
-   * @returns The operation, for `yield*`; it gives the events, or `TIMEOUT`.
+   * @param options `exclusive` for accept-style waits that wake one waiter;
+   *   `timeout`; `interruptible` (default `"restart"`).
+   * @returns The operation, for `yield*`; it gives the events, 0, or `TIMEOUT`.
    */
   *waitFile(
     file: File,
     mask: number,
     call: string,
     fd: number,
-    options: { readonly exclusive?: boolean; readonly timeout?: number } = {},
+    options: {
+      readonly exclusive?: boolean;
+      readonly timeout?: number;
+      readonly interruptible?: Interruptible;
+    } = {},
   ): ThreadRoutine<number | typeof TIMEOUT> {
-    // CPU debt first. Time passes while it is slept off, so the caller's
-    // condition may have changed: return at once (a spurious wake-up) and let
-    // the caller check again. Callers always wait in a loop.
-    if (this.#cats.length > 0) {
+    if (this.#cats.length > 0 || this.signalPending) {
       yield* this.flush();
+      if (this.signalPending) {
+        const ran = yield* this.deliverSignals();
+        yield* this.#afterHandlers(ran, call, options.interruptible ?? "restart");
+      }
       return 0;
     }
     const w = this.#waiter ??= new FileWaiter(this);
@@ -343,20 +421,21 @@ export class Thread {
     w.armed = true;
     file._addWait(w);
     try {
-      return yield* this.block<number>(w, "phase1", options.timeout);
+      return yield* this.block<number>(w, "phase1", options.timeout, call, options.interruptible);
     } finally {
       if (w.armed) w.cancelWait();
     }
   }
 
   /**
-   * Sleeps for `ns` without holding a core (nanosleep).
+   * Sleeps for `ns` without holding a core (nanosleep); a signal handler
+   * ends the sleep with EINTR.
    *
    * @param ns How long.
    * @returns The operation, for `yield*`.
    */
   *sleep(ns: number): ThreadRoutine<void> {
-    yield* this.block(SLEEP, "blocked", ns);
+    yield* this.block(SLEEP, "blocked", ns, "nanosleep", "eintr");
   }
 
   /**
@@ -374,11 +453,125 @@ export class Thread {
     throw new SysError(errno, call, detail);
   }
 
-  #record(cat: TimeCategory, start: number, dur: number): void {
+  /**
+   * Runs the handlers of the pending signals this thread does not block
+   * (holding its core). A signal's default action may end the process.
+   *
+   * @returns The operation, for `yield*`; it gives 0 if no handler ran, 1 if
+   *   all that ran had SA_RESTART, 2 otherwise.
+   */
+  *deliverSignals(): ThreadRoutine<number> {
+    this._poked = false;
+    const p = this.process, st = p.signals, sim = p.host.sim;
+    let ran = 0;
+    for (;;) {
+      const info = st.take(this.sigmask);
+      if (info === null) break;
+      const signo = info.signo;
+      const action = st.disposition(signo);
+      if (action === "ignore") continue;
+      if (action === "default") {
+        if (defaultAction(signo) === "ignore") continue;
+        if (sim.trace.enabled) {
+          sim.trace.emit("signal", this.task.id, {
+            signo,
+            name: signalName(signo),
+            action: "terminate",
+          });
+        }
+        p._exit(-signo);
+        throw new ProcessExit(-signo);
+      }
+      st.delivered++;
+      ran = Math.max(ran, st.restart[signo] ? 1 : 2);
+      if (sim.trace.enabled) {
+        sim.trace.emit(
+          "signal",
+          this.task.id,
+          info.fd === undefined
+            ? { signo, name: signalName(signo) }
+            : { signo, name: signalName(signo), fd: info.fd },
+        );
+      }
+      this.charge("signal", this.costs.signalNs, "signal");
+      const masked = this.sigmask[signo] === true;
+      this.sigmask[signo] = true;
+      this._inHandler++;
+      try {
+        yield* action(this.sys, info);
+        yield* this.flush();
+      } finally {
+        this._inHandler--;
+        this.sigmask[signo] = masked;
+      }
+    }
+    return ran;
+  }
+
+  /** @ignore A signal is pending for this thread: make it look. */
+  _poke(): void {
+    if (this._poked || this.task.done) return;
+    this._poked = true;
+    if (this.task !== this.process.host.sim.current) this.task.interrupt(SIGNAL_WAKE);
+  }
+
+  *#afterHandlers(ran: number, call: string, interruptible: Interruptible): ThreadRoutine<void> {
+    if (ran === 0 || (ran === 1 && interruptible === "restart")) return;
+    yield* this.flush();
+    throw new SysError("EINTR", call, "a signal handler ran");
+  }
+
+  /** The flush was cut short by a signal: account what ran, run handlers, sleep the rest. */
+  *#flushInterrupted(start: number, total: number): ThreadRoutine<void> {
+    const sim = this.process.host.sim;
+    const done = sim.now - start;
+    const cats = this.#cats, ns = this.#ns, calls = this.#calls;
+    this.#cats = [];
+    this.#ns = [];
+    this.#calls = [];
+    // Account the part that ran; keep the rest.
+    let t = start, left = done, i = 0;
+    for (; i < cats.length && left > 0; i++) {
+      const part = Math.min(left, ns[i]!);
+      this.#span(cats[i]!, t, part, calls[i]!);
+      t += part;
+      left -= part;
+      ns[i]! -= part;
+    }
+    if (this._core >= 0) this.process.host.cpu._charge(this._core, done - total);
+    this._slice -= total - done;
+    yield* this.deliverSignals();
+    for (let j = 0; j < cats.length; j++) if (ns[j]! > 0) this.charge(cats[j]!, ns[j]!, calls[j]!);
+    yield* this.flush();
+  }
+
+  #account(start: number): void {
+    let t = start;
+    for (let i = 0; i < this.#cats.length; i++) {
+      const ns = this.#ns[i]!;
+      this.#span(this.#cats[i]!, t, ns, this.#calls[i]!);
+      t += ns;
+    }
+    this.#cats.length = 0;
+    this.#ns.length = 0;
+    this.#calls.length = 0;
+  }
+
+  #span(cat: TimeCategory, start: number, dur: number, call: string): void {
     if (dur <= 0) return;
     this.usage.addTime(cat, dur);
     const trace = this.process.host.sim.trace;
-    if (trace.enabled) trace.emit("span", this.task.id, { cat, start, dur });
+    if (trace.enabled) {
+      trace.emit(
+        "span",
+        this.task.id,
+        call === "" ? { cat, start, dur } : { cat, start, dur, call },
+      );
+    }
+  }
+
+  #record(cat: TimeCategory, start: number, dur: number): void {
+    this.#span(cat, start, dur, "");
   }
 
   *#preempt(): ThreadRoutine<void> {

@@ -4,7 +4,6 @@
  * @module
  */
 
-
 /**
  * Formats a byte count with binary units: `512 B`, `1.5 KiB`, `8 MiB`.
  *
