@@ -281,6 +281,8 @@ export class DatagramSocket extends File implements SocketFile {
   /** @ignore A datagram arrived. */
   _deliver(data: Uint8Array, from: Address): void {
     if (this.#closed) return;
+    // A connected socket receives only from its peer (connect(2)).
+    if (this.#peer !== null && !this.#fromPeer(from)) return;
     if (this.#bytes + data.length > this.#rcvbuf) {
       this.dropped++;
       return;
@@ -288,6 +290,12 @@ export class DatagramSocket extends File implements SocketFile {
     this.#queue.push({ data, address: from });
     this.#bytes += data.length;
     this._wake(POLLIN);
+  }
+
+  #fromPeer(from: Address): boolean {
+    const peer = this.#peer!, net = this._stack.network;
+    return peer.port === from.port &&
+      net._resolve(this._stack, peer.host) === net._resolve(this._stack, from.host);
   }
 
   *#sendTo(
@@ -326,7 +334,9 @@ export class DatagramSocket extends File implements SocketFile {
       const packet = this.#pair !== null
         ? new Packet(this.#pair, { host: "localhost", port: 0 }, copy, from)
         : new Packet(dstStack, address!, copy, from);
-      sim._enqueue(packet, t, 1);
+      // An instant path (loopback) delivers inside the sender's call, as Linux does.
+      if (t === sim.now) packet._fire();
+      else sim._enqueue(packet, t, 1);
     }
     return data.length;
   }

@@ -23,7 +23,7 @@
  * @module
  */
 
-export * from "./byte_queue.ts";
+
 export * from "./path.ts";
 export * from "./network.ts";
 export * from "./stack.ts";

@@ -21,7 +21,7 @@ import {
   type SocketOption,
 } from "../os/socket_api.ts";
 import type { Thread, ThreadRoutine } from "../os/thread.ts";
-import { ByteQueue } from "./byte_queue.ts";
+import { ByteQueue } from "../os/byte_queue.ts";
 import type { Path } from "./path.ts";
 import type { HostStack } from "./stack.ts";
 
@@ -683,6 +683,9 @@ export class StreamSocket extends File implements SocketFile {
   _acceptSyn(client: StreamSocket, remote: Address): void {
     const net = this._stack.network, sim = net.sim;
     const child = new StreamSocket(this._stack);
+    // The child is a clone of the listener (sk_clone_lock): it inherits the buffer sizes.
+    child.#rcvbuf = this.#rcvbuf;
+    child.#sndbuf = this.#sndbuf;
     const back = net._path(this._stack, client._stack);
     child._state = ESTABLISHED;
     child._bindHost = this._bindHost;

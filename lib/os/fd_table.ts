@@ -76,14 +76,24 @@ export class FdTable {
    * @returns The descriptor, or -1 when the limit is reached (EMFILE).
    */
   install(file: File): number {
+    const fd = this.nextFree();
+    if (fd < 0) return -1;
+    if (this.#holes.length > 0) heapPop(this.#holes);
+    this.#put(fd, file);
+    return fd;
+  }
+
+  /**
+   * The descriptor the next `install` would use.
+   *
+   * @returns The lowest free descriptor, or -1 when it would reach the limit (EMFILE).
+   */
+  nextFree(): number {
     const holes = this.#holes, files = this.#files;
     // Drop holes that dup2 filled since they were made.
     while (holes.length > 0 && files[holes[0]!] !== null) heapPop(holes);
     const fd = holes.length > 0 ? holes[0]! : files.length;
-    if (fd >= this.limit) return -1;
-    if (holes.length > 0) heapPop(holes);
-    this.#put(fd, file);
-    return fd;
+    return fd >= this.limit ? -1 : fd;
   }
 
   /**

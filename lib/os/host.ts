@@ -165,6 +165,11 @@ export class Host {
    * @throws {TypeError} If `body` is not a function or `name` not a string.
    */
   spawn(name: string, body: ThreadBody, options: ProcessOptions = {}): Process {
+    return this._spawn(name, body, options, null);
+  }
+
+  /** @ignore Starts a process, as a child of `parent` (fork) or of nobody. */
+  _spawn(name: string, body: ThreadBody, options: ProcessOptions, parent: Process | null): Process {
     if (typeof name !== "string" || name.length === 0) {
       throw new TypeError(`Invalid process name "${String(name)}": it must be a non-empty string`);
     }
@@ -180,6 +185,17 @@ export class Host {
       options.onError ?? "raise",
     );
     this.processes.set(pid, proc);
+    if (parent !== null) {
+      // fork(2): the child shares the parent's open files and copies its
+      // limits and signal actions.
+      proc.parent = parent;
+      parent.children.push(proc);
+      for (const [fd, file] of parent.fds.entries()) if (fd > 2) proc.fds.installAt(fd, file);
+      proc.fds.limit = parent.fds.limit;
+      proc.fds.hardLimit = parent.fds.hardLimit;
+      parent.signals.actions.forEach((a, i) => proc.signals.actions[i] = a);
+      parent.signals.restart.forEach((r, i) => proc.signals.restart[i] = r);
+    }
     this.#liveThreads++;
     const thread = proc._startThread("main", body, options.delay ?? 0);
     if (options.daemon === true) thread.task.daemon = true;

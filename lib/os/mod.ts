@@ -26,6 +26,8 @@ export * from "./costs.ts";
 export * from "./events.ts";
 export * from "./usage.ts";
 export * from "./file.ts";
+export * from "./byte_queue.ts";
+export * from "./pipe.ts";
 export * from "./fd_table.ts";
 export * from "./cpu.ts";
 export * from "./thread.ts";

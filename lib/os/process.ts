@@ -87,6 +87,10 @@ export class Process {
   error: unknown = undefined;
   /** Signal dispositions and pending signals. */
   readonly signals: SignalState = new SignalState();
+  /** The process that forked this one, if any. */
+  parent: Process | null = null;
+  /** Children not yet waited for (zombies included). */
+  readonly children: Process[] = [];
   readonly #onError: OnError;
   #nextTid: number;
 
@@ -256,6 +260,7 @@ export class Process {
       this.host.sim.trace.emit("exit-process", this.mainThread.task.id, { pid: this.pid, status });
     }
     this.exited.succeed(status);
+    this.parent?._signal(SIGNALS.SIGCHLD, { signo: SIGNALS.SIGCHLD, pid: this.pid });
   }
 
   *#run<R>(thread: Thread, body: ThreadBody<R>, sys: Sys): ThreadRoutine<R | undefined> {

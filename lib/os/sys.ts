@@ -10,7 +10,8 @@ import { O_ASYNC, O_NONBLOCK } from "./events.ts";
 import { SysError } from "./errno.ts";
 import type { File } from "./file.ts";
 import type { Host } from "./host.ts";
-import type { Process, ThreadBody } from "./process.ts";
+import type { OnError, Process, ThreadBody } from "./process.ts";
+import { PipeEnd } from "./pipe.ts";
 import { ProcessExit } from "./process.ts";
 import type {
   Address,
@@ -97,8 +98,9 @@ export function toAddress(address: AddressLike): Address {
   const [host, port] = Array.isArray(address)
     ? address
     : [(address as Address)?.host, (address as Address)?.port];
-  if (typeof host !== "string" || host.length === 0) {
-    throw new TypeError(`Invalid address host "${String(host)}": expected a non-empty string`);
+  // "" is allowed: Python's bind(("", port)) means any address.
+  if (typeof host !== "string") {
+    throw new TypeError(`Invalid address host "${String(host)}": expected a string`);
   }
   if (typeof port !== "number") {
     throw new TypeError(`Invalid address port "${String(port)}": expected a number`);
@@ -370,6 +372,152 @@ export class Sys {
       }
       default:
         return yield* this.thread.fail("EINVAL", "fcntl", `unknown command "${String(cmd)}"`);
+    }
+  }
+
+  // ---- pipes and processes -------------------------------------------
+
+  /**
+   * pipe(2): a new pipe.
+   *
+   * @returns The operation, for `yield*`; it gives the read end and the write end.
+   * @throws {SysError} EMFILE when the descriptor table is full.
+   */
+  *pipe(): ThreadRoutine<[number, number]> {
+    this.#enter("pipe2");
+    const [r, w] = PipeEnd.pair();
+    const rfd = yield* this._install("pipe2", r);
+    try {
+      return [rfd, yield* this._install("pipe2", w)];
+    } catch (e) {
+      this.process.fds.remove(rfd);
+      r._closeLast();
+      throw e;
+    }
+  }
+
+  /**
+   * read(2): bytes from a pipe or a socket (as recv).
+   *
+   * @param fd The descriptor.
+   * @param size The most bytes to return.
+   * @returns The operation, for `yield*`; it gives the bytes (empty at end of file).
+   * @throws {SysError} EBADF, EAGAIN, EINVAL (a file that cannot be read).
+   */
+  *read(fd: number, size: number): ThreadRoutine<Uint8Array> {
+    checkFdArg("read", fd);
+    checkSize("read", size);
+    const file = this.fileOf(fd);
+    if (file?.kind === "socket") return yield* this.recv(fd, size);
+    const f = yield* this.#file("read", fd);
+    if (size < 0 || !Number.isInteger(size)) {
+      return yield* this.thread.fail(
+        "EINVAL",
+        "read",
+        `size "${size}" is not a non-negative integer`,
+      );
+    }
+    if (!(f instanceof PipeEnd)) {
+      return yield* this.thread.fail("EINVAL", "read", `fd ${fd} is a ${f.kind}`);
+    }
+    return yield* f.read(this.thread, fd, size, false);
+  }
+
+  /**
+   * write(2): bytes to a pipe or a socket (as send).
+   *
+   * @param fd The descriptor.
+   * @param data Bytes or text.
+   * @returns The operation, for `yield*`; it gives the bytes written.
+   * @throws {SysError} EBADF, EAGAIN, EPIPE, EINVAL (a file that cannot be written).
+   */
+  *write(fd: number, data: Data): ThreadRoutine<number> {
+    checkFdArg("write", fd);
+    const bytes = toBytes(data);
+    const file = this.fileOf(fd);
+    if (file?.kind === "socket") return yield* this.send(fd, bytes);
+    const f = yield* this.#file("write", fd);
+    if (!(f instanceof PipeEnd)) {
+      return yield* this.thread.fail("EINVAL", "write", `fd ${fd} is a ${f.kind}`);
+    }
+    return yield* f.write(this.thread, fd, bytes, false);
+  }
+
+  /**
+   * fork(2), then run `body` in the child (what Python's multiprocessing
+   * does with the fork start method): the child gets a copy of the
+   * descriptor table (sharing the open files), the signal actions and the
+   * limits. The parent pays the fork cost.
+   *
+   * @param name The child's name.
+   * @param body What the child's main thread runs.
+   * @param options `daemon`, `onError` for the child.
+   * @returns The operation, for `yield*`; it gives the child's pid.
+   * @throws {SysError} EAGAIN at the host's thread limit.
+   */
+  *fork(
+    name: string,
+    body: ThreadBody,
+    options: { readonly daemon?: boolean; readonly onError?: OnError } = {},
+  ): ThreadRoutine<number> {
+    if (typeof body !== "function") {
+      throw new TypeError(
+        `Invalid body for process "${String(name)}": expected a generator function`,
+      );
+    }
+    this.#enter("clone");
+    this.thread.charge("syscall", this.host.costs.forkNs, "fork");
+    if (this.host.threadCount >= this.host.options.maxThreads) {
+      return yield* this.thread.fail(
+        "EAGAIN",
+        "fork",
+        `the host runs ${this.host.options.maxThreads} threads, its limit`,
+      );
+    }
+    yield* this.thread.flush();
+    const child = this.host._spawn(String(name), body, {
+      privileged: this.process.privileged,
+      ...(options.daemon === undefined ? {} : { daemon: options.daemon }),
+      ...(options.onError === undefined ? {} : { onError: options.onError }),
+    }, this.process);
+    this.thread.sigmask.forEach((b, i) => child.mainThread.sigmask[i] = b);
+    return child.pid;
+  }
+
+  /**
+   * waitpid(2): waits for a child to end and reaps it.
+   *
+   * @param pid The child, or -1 for any.
+   * @param options `nohang`: return `null` at once if none has ended.
+   * @returns The operation, for `yield*`; it gives the pid and exit status, or `null`.
+   * @throws {SysError} ECHILD if there is no such child.
+   */
+  *waitpid(
+    pid = -1,
+    options: { readonly nohang?: boolean } = {},
+  ): ThreadRoutine<{ pid: number; status: number } | null> {
+    this.#enter("wait4");
+    const kids = this.process.children;
+    for (;;) {
+      const candidates = pid === -1 ? kids : kids.filter((c) => c.pid === pid);
+      if (candidates.length === 0) {
+        return yield* this.thread.fail(
+          "ECHILD",
+          "waitpid",
+          pid === -1 ? "no children" : `${pid} is not a child`,
+        );
+      }
+      const done = candidates.find((c) => c.exitCode !== null);
+      if (done !== undefined) {
+        kids.splice(kids.indexOf(done), 1);
+        yield* this.thread.flush();
+        return { pid: done.pid, status: done.exitCode! };
+      }
+      if (options.nohang === true) {
+        yield* this.thread.flush();
+        return null;
+      }
+      yield* this.thread.waitEvent(this.host.sim.anyOf(candidates.map((c) => c.exited)));
     }
   }
 

@@ -1,0 +1,195 @@
+/**
+ * Pipes: a one-way byte channel between a read end and a write end.
+ *
+ * @module
+ */
+
+import { ByteQueue } from "./byte_queue.ts";
+import { copyTime } from "./costs.ts";
+import { POLLERR, POLLHUP, POLLIN, POLLOUT } from "./events.ts";
+import { File } from "./file.ts";
+import { isErrno } from "./errno.ts";
+import { SIGNALS } from "./signals.ts";
+import type { Thread, ThreadRoutine } from "./thread.ts";
+
+/** The capacity of a pipe on Linux (16 pages). */
+export const PIPE_CAPACITY = 65536;
+/** Writes of at most this many bytes are atomic (PIPE_BUF). */
+export const PIPE_BUF = 4096;
+
+/** The buffer two pipe ends share. */
+class PipeBuffer {
+  readonly data = new ByteQueue();
+  readers = 0;
+  writers = 0;
+  reader: PipeEnd | null = null;
+  writer: PipeEnd | null = null;
+}
+
+/**
+ * One end of a pipe (pipe(7)). Reading an empty pipe blocks until data
+ * comes, or returns nothing (EOF) once every write end is closed; writing
+ * blocks while the pipe is full and fails with EPIPE (and SIGPIPE) once
+ * every read end is closed. Writes of up to `PIPE_BUF` bytes are atomic.
+ *
+ * Made by `sys.pipe()`.
+ */
+export class PipeEnd extends File {
+  /** A pipe. */
+  readonly kind = "pipe";
+  /** Which end this is. */
+  readonly end: "read" | "write";
+  readonly #buf: PipeBuffer;
+
+  /**
+   * Makes a pipe end; `sys.pipe()` makes both.
+   *
+   * @param end Which end.
+   * @param buf The shared buffer.
+   */
+  private constructor(end: "read" | "write", buf: PipeBuffer) {
+    super();
+    this.end = end;
+    this.#buf = buf;
+  }
+
+  /**
+   * Makes the two ends of a new pipe.
+   *
+   * @returns The read end and the write end.
+   */
+  static pair(): [PipeEnd, PipeEnd] {
+    const buf = new PipeBuffer();
+    const r = new PipeEnd("read", buf), w = new PipeEnd("write", buf);
+    buf.reader = r;
+    buf.writer = w;
+    buf.readers = 1;
+    buf.writers = 1;
+    return [r, w];
+  }
+
+  /** Bytes waiting in the pipe. */
+  get buffered(): number {
+    return this.#buf.data.length;
+  }
+
+  /**
+   * Describes the end.
+   *
+   * @returns e.g. `pipe (read end, 12 bytes)`.
+   */
+  override describe(): string {
+    return `pipe (${this.end} end, ${this.buffered} bytes)`;
+  }
+
+  /**
+   * Read end: readable with data or at EOF (hang-up once the writers are
+   * gone). Write end: writable with PIPE_BUF bytes free; an error once the
+   * readers are gone.
+   *
+   * @returns The mask.
+   */
+  poll(): number {
+    const b = this.#buf;
+    if (this.end === "read") {
+      let m = b.data.length > 0 ? POLLIN : 0;
+      if (b.writers === 0) m |= POLLIN | POLLHUP;
+      return m;
+    }
+    if (b.readers === 0) return POLLOUT | POLLERR;
+    return PIPE_CAPACITY - b.data.length >= PIPE_BUF ? POLLOUT : 0;
+  }
+
+  /**
+   * Memory held: the buffered bytes.
+   *
+   * @returns Bytes.
+   */
+  memoryBytes(): number {
+    return this.end === "read" ? this.buffered : 0;
+  }
+
+  /** @ignore read(2) on the read end. */
+  *read(thread: Thread, fd: number, size: number, nonblocking: boolean): ThreadRoutine<Uint8Array> {
+    if (this.end !== "read") {
+      return yield* thread.fail("EBADF", "read", `fd ${fd} is the write end of a pipe`);
+    }
+    thread.charge("syscall", thread.costs.unixRecvNs, "read");
+    const b = this.#buf;
+    for (;;) {
+      if (b.data.length > 0 && size > 0) {
+        const chunk = b.data.take(size);
+        thread.charge("copy", copyTime(thread.costs, chunk.length), "read");
+        yield* thread.flush();
+        b.writer?._wake(POLLOUT);
+        return chunk;
+      }
+      if (size === 0 || b.writers === 0) {
+        yield* thread.flush();
+        return new Uint8Array(0);
+      }
+      if (nonblocking || this.nonblocking) {
+        return yield* thread.fail("EAGAIN", "read", `the pipe on fd ${fd} is empty`);
+      }
+      yield* thread.waitFile(this, POLLIN | POLLHUP, "read", fd);
+    }
+  }
+
+  /** @ignore write(2) on the write end. */
+  *write(
+    thread: Thread,
+    fd: number,
+    data: Uint8Array,
+    nonblocking: boolean,
+  ): ThreadRoutine<number> {
+    if (this.end !== "write") {
+      return yield* thread.fail("EBADF", "write", `fd ${fd} is the read end of a pipe`);
+    }
+    thread.charge("syscall", thread.costs.unixSendNs, "write");
+    const b = this.#buf;
+    let sent = 0;
+    for (;;) {
+      if (b.readers === 0) {
+        thread.process._signal(SIGNALS.SIGPIPE);
+        if (sent > 0) break;
+        return yield* thread.fail("EPIPE", "write", `nobody reads the pipe on fd ${fd}`);
+      }
+      const free = PIPE_CAPACITY - b.data.length;
+      const left = data.length - sent;
+      // Up to PIPE_BUF bytes go in whole or not at all.
+      const n = left <= PIPE_BUF ? (free >= left ? left : 0) : Math.min(free, left);
+      if (n > 0) {
+        b.data.push(data.slice(sent, sent + n));
+        sent += n;
+        thread.charge("copy", copyTime(thread.costs, n), "write");
+        b.reader?._wake(POLLIN);
+      }
+      if (sent === data.length) break;
+      if (nonblocking || this.nonblocking) {
+        if (sent > 0) break;
+        return yield* thread.fail("EAGAIN", "write", `the pipe on fd ${fd} is full`);
+      }
+      try {
+        yield* thread.waitFile(this, POLLOUT | POLLERR, "write", fd);
+      } catch (e) {
+        if (sent > 0 && isErrno(e, "EINTR")) break;
+        throw e;
+      }
+    }
+    yield* thread.flush();
+    return sent;
+  }
+
+  /** @ignore The last descriptor of this end was closed. */
+  override _release(): void {
+    const b = this.#buf;
+    if (this.end === "read") {
+      b.readers = 0;
+      b.data.clear();
+      b.writer?._wake(POLLOUT | POLLERR);
+    } else {
+      b.writers = 0;
+      b.reader?._wake(POLLIN | POLLHUP);
+    }
+  }
+}
