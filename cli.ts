@@ -5,11 +5,12 @@
  * deno task sim --list
  * deno task sim hello --help
  * deno task sim hello --seed 7 --format json
+ * deno task sim c10k --sweep connections=100,1000 --sweep model=poll,epoll --seeds 3 --workers 2
  * deno task sim ./my_scenario.ts --clients 10
  * ```
  *
  * A scenario file can also run itself: end it with
- * `if (import.meta.main) Deno.exit(await runMain(scenario));`.
+ * `if (import.meta.main) runMain(scenario).then((code) => Deno.exit(code));`.
  *
  * @module
  */
@@ -18,20 +19,28 @@ import { parseArgs, styleText } from "node:util";
 import { checkSeed } from "./lib/kernel/rng.ts";
 import { kebab, type ParamSpec, parseParam, type Scenario } from "./lib/scenario/define.ts";
 import { formatText } from "./lib/scenario/format.ts";
-import { runScenario, ScenarioError, toJson } from "./lib/scenario/run.ts";
+import { runScenario, ScenarioError, type ScenarioReport, toJson } from "./lib/scenario/run.ts";
+import { checkChromeTrace, toChromeTrace } from "./lib/report/chrome_trace.ts";
+import { parseDuration } from "./runner/duration.ts";
+import { listScenarios, loadScenario, UsageError } from "./runner/load.ts";
+import { type PointResult, pointsToCsv, pointsToText, runToCsv } from "./runner/output.ts";
+import { crossProduct, parseSeeds, shardOf } from "./runner/points.ts";
+import { Progress } from "./runner/progress.ts";
+import { runSweep } from "./runner/sweep.ts";
+import { firstDifference } from "./runner/determinism.ts";
 
-/** A command-line mistake: printed as one line, exit code 2. */
-class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-const FORMATS = ["text", "json"] as const;
+const FORMATS = ["text", "json", "csv"] as const;
 const RUNNER_OPTIONS = {
   seed: { type: "string" },
+  seeds: { type: "string" },
+  sweep: { type: "string", multiple: true },
+  workers: { type: "string" },
+  shard: { type: "string" },
+  until: { type: "string" },
   format: { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  trace: { type: "string" },
+  "check-determinism": { type: "boolean" },
   list: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -39,24 +48,38 @@ const RUNNER_OPTIONS = {
 const RUNNER_HELP = `iosim scenario runner
 
 Usage:
-  deno task sim NAME|PATH [--PARAM VALUE ...] [--seed N] [--format text|json]
+  deno task sim NAME|PATH [--PARAM VALUE ...] [options]
+  deno task sim NAME --sweep PARAM=V1,V2,... [--sweep ...] [--seeds N|A..B] [--workers N] [--shard I/N]
+  deno task sim merge FILE.jsonl ... [--format text|json|csv]
   deno task sim --list
   deno task sim NAME --help
 
 Options:
-  --seed N        the simulation's seed, an integer from 0 to 2^53-1 (default 1)
-  --format F      text (default) or json: one JSON object with scenario, seed,
-                  params, virtualTimeNs, output, metrics and digest
-  --list          list the scenarios in sims/ with their descriptions
-  -h, --help      this help, or a scenario's parameters after its name
+  --seed N              the seed, an integer from 0 to 2^53-1 (default 1)
+  --until T             stop every simulation at virtual time T (2s, 500ms, 10us, 250ns)
+  --format F            text (default), json or csv; json is one object per run
+                        (scenario, seed, params, virtualTimeNs, output, metrics, digest),
+                        one line per point for sweeps (JSON Lines)
+  -q, --quiet           text format without the printed lines
+  --trace FILE          write the run's trace in Chrome's trace format (open it in ui.perfetto.dev)
+  --check-determinism   run twice with the same seed; report the first differing trace record
+  --sweep PARAM=V,...   run every combination of the listed values (repeatable)
+  --seeds N | A..B      run each point with seeds 1..N (or A..B); failures print the command
+                        that reproduces them
+  --workers N           parallel workers for sweeps (default: the number of CPUs)
+  --shard I/N           run only shard I of N (1-based) of a sweep; merge the outputs with
+                        "deno task sim merge"
+  --list                list the scenarios in sims/ with their descriptions
+  -h, --help            this help, or a scenario's parameters after its name
 
-Exit codes: 0 success, 1 the scenario failed, 2 a usage error.
+Exit codes: 0 success, 1 the scenario (or a sweep point) failed, 2 a usage error.
 `;
 
 interface Io {
   out(text: string): void;
   err(text: string): void;
   color: boolean;
+  progress: boolean;
 }
 
 function defaultIo(): Io {
@@ -66,68 +89,8 @@ function defaultIo(): Io {
     out: (t) => Deno.stdout.writeSync(enc.encode(t)),
     err: (t) => Deno.stderr.writeSync(enc.encode(t)),
     color: !noColor && Deno.stdout.isTerminal(),
+    progress: Deno.stderr.isTerminal(),
   };
-}
-
-function isScenario(x: unknown): x is Scenario {
-  return typeof x === "object" && x !== null && (x as Scenario).kind === "iosim.scenario";
-}
-
-/** The folders searched for scenarios by name: ./sims, then the package's own. */
-function simDirs(): URL[] {
-  const dirs = [new URL(`file://${Deno.cwd()}/sims/`)];
-  const own = new URL("./sims/", import.meta.url);
-  if (own.protocol === "file:" && own.href !== dirs[0]!.href) dirs.push(own);
-  return dirs;
-}
-
-function exists(url: URL): boolean {
-  try {
-    return Deno.statSync(url).isFile;
-  } catch {
-    return false;
-  }
-}
-
-async function loadScenario(ref: string): Promise<Scenario> {
-  let url: URL | undefined;
-  if (ref.endsWith(".ts") || ref.includes("/")) {
-    url = new URL(ref, `file://${Deno.cwd()}/`);
-    if (!exists(url)) throw new UsageError(`Scenario file "${ref}" does not exist`);
-  } else {
-    if (!/^[a-z][a-z0-9_]*$/.test(ref)) {
-      throw new UsageError(`Unknown scenario "${ref}": names are lower_snake_case (see --list)`);
-    }
-    url = simDirs().map((d) => new URL(`${ref}.ts`, d)).find(exists);
-    if (url === undefined) throw new UsageError(`Unknown scenario "${ref}" (see --list)`);
-  }
-  const mod = await import(url.href) as Record<string, unknown>;
-  const found = [mod.default, mod.scenario, ...Object.values(mod)].find(isScenario);
-  if (found === undefined) {
-    throw new UsageError(`"${ref}" defines no scenario: export one made with defineScenario()`);
-  }
-  return found;
-}
-
-async function listScenarios(): Promise<Scenario[]> {
-  const seen = new Map<string, Scenario>();
-  for (const dir of simDirs()) {
-    let entries: Deno.DirEntry[];
-    try {
-      entries = [...Deno.readDirSync(dir)];
-    } catch {
-      continue;
-    }
-    const files = entries.filter((e) =>
-      e.isFile && e.name.endsWith(".ts") && !e.name.startsWith("_") && !e.name.endsWith("_test.ts")
-    ).map((e) => e.name).sort();
-    for (const f of files) {
-      const mod = await import(new URL(f, dir).href) as Record<string, unknown>;
-      const sc = [mod.default, mod.scenario, ...Object.values(mod)].find(isScenario);
-      if (sc !== undefined && !seen.has(sc.name)) seen.set(sc.name, sc);
-    }
-  }
-  return [...seen.values()];
 }
 
 function parseRunnerOnly(args: string[]): { list: boolean; help: boolean } {
@@ -156,7 +119,10 @@ function scenarioHelp(sc: Scenario): string {
     const w = Math.max(...rows.map((r) => r[0]!.length));
     for (const [a, b] of rows) lines.push(`  ${a!.padEnd(w)}  ${b}`);
   }
-  lines.push("", "Runner options: --seed N, --format text|json (see deno task sim --help)");
+  lines.push(
+    "",
+    "Runner options: --seed, --until, --format, --quiet, --trace, --sweep, --seeds (see deno task sim --help)",
+  );
   return lines.join("\n") + "\n";
 }
 
@@ -176,10 +142,74 @@ function describeParam(spec: ParamSpec): string {
   return `${spec.description} (default ${spec.default}${range ? `; ${range}` : ""})`;
 }
 
+/** The flags a scenario accepts: kebab-case, plus camelCase for multi-word names. */
+function paramFlags(scenario: Scenario): Map<string, string> {
+  const byFlag = new Map<string, string>();
+  for (const key of Object.keys(scenario.params)) {
+    byFlag.set(kebab(key), key);
+    byFlag.set(key, key);
+  }
+  return byFlag;
+}
+
+function parseScenarioArgs(scenario: Scenario, args: string[]) {
+  const byFlag = paramFlags(scenario);
+  const options: Record<string, { type: "string" }> = {};
+  for (const flag of byFlag.keys()) options[flag] = { type: "string" };
+  try {
+    return {
+      byFlag,
+      parsed: parseArgs({
+        args,
+        options: { ...RUNNER_OPTIONS, ...options },
+        strict: true,
+        allowPositionals: false,
+      }),
+    };
+  } catch (e) {
+    const msg = (e as Error).message;
+    const flag = /'(-{1,2}[^' ]+)/.exec(msg)?.[1] ?? "";
+    if (/Unknown option/.test(msg)) {
+      const known = Object.keys(scenario.params).map(kebab).join(", ") || "none";
+      throw new UsageError(
+        `Unknown parameter "${flag}" for scenario "${scenario.name}" (known: ${known})`,
+      );
+    }
+    if (/ambiguous/.test(msg)) {
+      throw new UsageError(
+        `Ambiguous value for "${flag}": write a value that starts with "-" as ${flag}=VALUE`,
+      );
+    }
+    throw new UsageError(msg.split("\n")[0]!);
+  }
+}
+
+function param(scenario: Scenario, key: string, text: string): number | string | boolean {
+  try {
+    return parseParam(key, scenario.params[key]!, text);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** The command that reproduces one run. */
+function reproduce(
+  scenario: Scenario,
+  seed: number,
+  params: Readonly<Record<string, unknown>>,
+): string {
+  const parts = ["deno task sim", scenario.name, "--seed", String(seed)];
+  for (const [k, v] of Object.entries(params)) {
+    if (scenario.params[k]?.default !== v) parts.push(`--${kebab(k)}`, String(v));
+  }
+  return parts.join(" ");
+}
+
 async function run(args: string[], io: Io, preloaded?: Scenario): Promise<number> {
   const style = io.color
     ? { dim: (s: string) => styleText("dim", s), bold: (s: string) => styleText("bold", s) }
     : undefined;
+  if (preloaded === undefined && args[0] === "merge") return await merge(args.slice(1), io);
   const named = preloaded === undefined && args[0] !== undefined && !args[0].startsWith("-");
   if (preloaded === undefined && !named) {
     const runner = parseRunnerOnly(args);
@@ -195,83 +225,261 @@ async function run(args: string[], io: Io, preloaded?: Scenario): Promise<number
     }
     throw new UsageError("Missing scenario name: try deno task sim --list");
   }
-  const scenario = preloaded ?? await loadScenario(args[0]!);
-  if (named) args = args.slice(1);
-  const paramOptions: Record<string, { type: "string" }> = {};
-  const byFlag = new Map<string, string>();
-  for (const key of Object.keys(scenario.params)) {
-    paramOptions[kebab(key)] = { type: "string" };
-    byFlag.set(kebab(key), key);
-    if (kebab(key) !== key) {
-      paramOptions[key] = { type: "string" };
-      byFlag.set(key, key);
-    }
-  }
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: { ...RUNNER_OPTIONS, ...paramOptions },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (e) {
-    const m = /'(-{1,2}[^' ]+)/.exec((e as Error).message);
-    const flag = m?.[1] ?? "";
-    if (/Unknown option/.test((e as Error).message)) {
-      const known = Object.keys(scenario.params).map(kebab).join(", ") || "none";
-      throw new UsageError(
-        `Unknown parameter "${flag}" for scenario "${scenario.name}" (known: ${known})`,
-      );
-    }
-    if (/ambiguous/.test((e as Error).message)) {
-      throw new UsageError(
-        `Ambiguous value for "${flag}": write a value that starts with "-" as ${flag}=VALUE`,
-      );
-    }
-    throw new UsageError(`${(e as Error).message.split("\n")[0]}`);
-  }
-  if (parsed.values.list === true) {
-    throw new UsageError("--list takes no scenario name");
-  }
-  if (parsed.values.help === true) {
+  const loaded = preloaded === undefined
+    ? await loadScenario(args[0]!)
+    : { scenario: preloaded, url: "" };
+  const scenario = loaded.scenario;
+  const { parsed, byFlag } = parseScenarioArgs(scenario, named ? args.slice(1) : args);
+  const v = parsed.values as Record<string, unknown>;
+  if (v.list === true) throw new UsageError("--list takes no scenario name");
+  if (v.help === true) {
     io.out(scenarioHelp(scenario));
     return 0;
   }
-  const format = (parsed.values.format as string | undefined) ?? "text";
+  const format = (v.format as string | undefined) ?? "text";
   if (!(FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`Invalid --format "${format}": use ${FORMATS.join(" or ")}`);
+    throw new UsageError(`Invalid --format "${format}": use ${FORMATS.join(", ")}`);
   }
-  let seed = 1;
-  if (parsed.values.seed !== undefined) {
-    const text = String(parsed.values.seed);
-    const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  let horizon: number | undefined;
+  if (v.until !== undefined) {
+    const ns = parseDuration(String(v.until));
+    if (ns === null) {
+      throw new UsageError(
+        `Invalid --until "${v.until}": use a duration such as 2s, 500ms, 10us or 250ns`,
+      );
+    }
+    horizon = ns;
+  }
+  const fixed: Record<string, unknown> = {};
+  for (const [flag, key] of byFlag) {
+    if (v[flag] === undefined) continue;
+    if (Object.hasOwn(fixed, key)) {
+      throw new UsageError(`Parameter "--${kebab(key)}" is given twice`);
+    }
+    fixed[key] = param(scenario, key, String(v[flag]));
+  }
+  const sweeps: [string, unknown[]][] = [];
+  for (const text of (v.sweep as string[] | undefined) ?? []) {
+    const m = /^([A-Za-z][\w-]*)=(.+)$/.exec(text);
+    if (m === null) throw new UsageError(`Invalid --sweep "${text}": use PARAM=V1,V2,...`);
+    const key = byFlag.get(m[1]!);
+    if (key === undefined) {
+      const known = Object.keys(scenario.params).map(kebab).join(", ") || "none";
+      throw new UsageError(
+        `Unknown parameter "${m[1]}" in --sweep for scenario "${scenario.name}" (known: ${known})`,
+      );
+    }
+    if (Object.hasOwn(fixed, key) || sweeps.some(([k]) => k === key)) {
+      throw new UsageError(`Parameter "${m[1]}" is both swept and given`);
+    }
+    sweeps.push([key, m[2]!.split(",").map((t) => param(scenario, key, t))]);
+  }
+  if (v.seed !== undefined && v.seeds !== undefined) {
+    throw new UsageError("Give --seed or --seeds, not both");
+  }
+  let seeds = [1];
+  if (v.seed !== undefined) {
+    const text = String(v.seed);
     try {
-      seed = checkSeed(n, "--seed");
+      seeds = [checkSeed(/^\d+$/.test(text) ? Number(text) : NaN, "--seed")];
     } catch {
       throw new UsageError(`Invalid --seed "${text}": it must be an integer from 0 to 2^53-1`);
     }
   }
-  const params: Record<string, unknown> = {};
-  for (const [flag, key] of byFlag) {
-    const v = (parsed.values as Record<string, unknown>)[flag];
-    if (v === undefined) continue;
-    try {
-      params[key] = parseParam(key, scenario.params[key]!, String(v));
-    } catch (e) {
-      throw new UsageError((e as Error).message);
+  if (v.seeds !== undefined) {
+    const s = parseSeeds(String(v.seeds));
+    if (s === null) {
+      throw new UsageError(
+        `Invalid --seeds "${v.seeds}": use a count such as 100 or a range such as 1..1000`,
+      );
+    }
+    seeds = s;
+  }
+  const many = sweeps.length > 0 || v.seeds !== undefined;
+  if (!many) {
+    for (const flag of ["workers", "shard"]) {
+      if (v[flag] !== undefined) {
+        throw new UsageError(`--${flag} applies to sweeps (--sweep or --seeds)`);
+      }
+    }
+    return singleRun(
+      scenario,
+      seeds[0]!,
+      fixed,
+      {
+        format,
+        horizon,
+        quiet: v.quiet === true,
+        trace: v.trace as string | undefined,
+        check: v["check-determinism"] === true,
+      },
+      io,
+      style,
+    );
+  }
+  if (v.trace !== undefined) throw new UsageError("--trace takes a single run, not a sweep");
+  if (v["check-determinism"] === true) {
+    throw new UsageError("--check-determinism takes a single run, not a sweep");
+  }
+  if (loaded.url === "") {
+    throw new UsageError("Sweeps need the runner: deno task sim NAME --sweep ...");
+  }
+  let workers = navigator.hardwareConcurrency ?? 1;
+  if (v.workers !== undefined) {
+    const w = Number(v.workers);
+    if (!Number.isInteger(w) || w < 1 || w > 64) {
+      throw new UsageError(`Invalid --workers "${v.workers}": use 1 to 64`);
+    }
+    workers = w;
+  }
+  const all = crossProduct(fixed, sweeps, seeds);
+  let points = all;
+  if (v.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(String(v.shard));
+    const i = Number(m?.[1]), n = Number(m?.[2]);
+    if (m === null || n < 1 || i < 1 || i > n) {
+      throw new UsageError(`Invalid --shard "${v.shard}": use I/N with 1 <= I <= N`);
+    }
+    points = shardOf(all, [i, n]);
+  }
+  const results: PointResult[] = [];
+  const progress = new Progress(points.length, io.progress && format !== "json");
+  await runSweep({
+    scenario,
+    url: loaded.url,
+    points,
+    total: all.length,
+    workers,
+    ...(horizon === undefined ? {} : { horizon }),
+    onResult: (r) => {
+      results.push(r);
+      progress.tick();
+      if (format === "json") io.out(JSON.stringify(r) + "\n");
+    },
+  });
+  progress.end();
+  if (format === "csv") io.out(pointsToCsv(results));
+  if (format === "text") {
+    io.out(pointsToText(results, sweeps.map(([k]) => k)));
+    for (const r of results.filter((x) => !x.ok)) {
+      io.out(
+        `FAIL seed ${r.seed}: ${r.error}\n  reproduce: ${reproduce(scenario, r.seed, r.params)}\n`,
+      );
     }
   }
-  const report = runScenario(scenario, { seed, params });
-  if (format === "json") io.out(JSON.stringify(toJson(report)) + "\n");
-  else io.out(formatText(report, style));
-  return 0;
+  return results.every((r) => r.ok) ? 0 : 1;
+}
+
+interface SingleOptions {
+  readonly format: string;
+  readonly horizon: number | undefined;
+  readonly quiet: boolean;
+  readonly trace: string | undefined;
+  readonly check: boolean;
+}
+
+function singleRun(
+  scenario: Scenario,
+  seed: number,
+  params: Record<string, unknown>,
+  opts: SingleOptions,
+  io: Io,
+  style: Parameters<typeof formatText>[1],
+): number {
+  const options = {
+    seed,
+    params,
+    ...(opts.horizon === undefined ? {} : { horizon: opts.horizon }),
+  };
+  const report: ScenarioReport = runScenario(scenario, options);
+  if (opts.check) {
+    const again = runScenario(scenario, options);
+    const diff = firstDifference(report, again);
+    if (diff !== null) {
+      io.err(`error: not deterministic: ${diff}\n`);
+      return 1;
+    }
+    io.err(`deterministic: two runs with seed ${seed} gave digest ${report.digest}\n`);
+  }
+  if (opts.trace !== undefined) {
+    const trace = toChromeTrace(report.simulations);
+    const problems = checkChromeTrace(trace);
+    if (problems.length > 0) throw new Error(`The trace export is invalid: ${problems[0]}`);
+    Deno.writeTextFileSync(opts.trace, JSON.stringify(trace));
+  }
+  const json = toJson(report);
+  if (opts.format === "json") io.out(JSON.stringify(json) + "\n");
+  else if (opts.format === "csv") io.out(runToCsv(json));
+  else io.out(formatText(opts.quiet ? { ...report, lines: [] } : report, style));
+  return json.metrics.ok === false ? 1 : 0;
+}
+
+async function merge(files: string[], io: Io): Promise<number> {
+  const { values, positionals } = (() => {
+    try {
+      return parseArgs({
+        args: files,
+        options: { format: { type: "string" } },
+        allowPositionals: true,
+        strict: true,
+      });
+    } catch (e) {
+      throw new UsageError((e as Error).message.split("\n")[0]!);
+    }
+  })();
+  if (positionals.length === 0) {
+    throw new UsageError("merge needs the JSON Lines files of the shards");
+  }
+  const format = values.format ?? "json";
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`Invalid --format "${format}": use ${FORMATS.join(", ")}`);
+  }
+  const byIndex = new Map<number, PointResult>();
+  let total = -1, scenario = "";
+  for (const file of positionals) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(file);
+    } catch {
+      throw new UsageError(`Cannot read "${file}"`);
+    }
+    text.split("\n").filter((l) => l.trim() !== "").forEach((line, n) => {
+      let r: PointResult;
+      try {
+        r = JSON.parse(line);
+      } catch {
+        throw new UsageError(`"${file}" line ${n + 1} is not JSON`);
+      }
+      if (typeof r.index !== "number" || typeof r.total !== "number") {
+        throw new UsageError(`"${file}" line ${n + 1} is not a sweep point (no index/total)`);
+      }
+      if (total >= 0 && (r.total !== total || r.scenario !== scenario)) {
+        throw new UsageError(`"${file}" line ${n + 1} comes from another sweep`);
+      }
+      total = r.total;
+      scenario = r.scenario;
+      byIndex.set(r.index, r);
+    });
+  }
+  const results = [...byIndex.values()].sort((a, b) => a.index - b.index);
+  if (results.length !== total) {
+    io.err(`warning: ${total - results.length} of ${total} points are missing\n`);
+  }
+  if (format === "json") { for (const r of results) io.out(JSON.stringify(r) + "\n"); }
+  else if (format === "csv") io.out(pointsToCsv(results));
+  else io.out(pointsToText(results, sweptKeys(results)));
+  return results.every((r) => r.ok) ? 0 : 1;
+}
+
+function sweptKeys(results: readonly PointResult[]): string[] {
+  const keys = [...new Set(results.flatMap((r) => Object.keys(r.params)))];
+  return keys.filter((k) => new Set(results.map((r) => JSON.stringify(r.params[k]))).size > 1);
 }
 
 /**
  * Runs the command line `args` and returns the exit code: 0 on success, 1 if
- * the scenario failed (its message and virtual time on stderr), 2 for a
- * usage error (one line on stderr).
+ * the scenario (or a sweep point) failed — its message and virtual time on
+ * stderr — and 2 for a usage error (one line on stderr).
  *
  * @param args The arguments, without the program name.
  * @param preloaded A scenario already loaded (a file running itself): then
@@ -283,17 +491,13 @@ export async function main(args: string[] = Deno.args, preloaded?: Scenario): Pr
   try {
     return await run(args, io, preloaded);
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof RangeError || e instanceof TypeError) {
       io.err(`error: ${e.message}\n`);
       return 2;
     }
     if (e instanceof ScenarioError) {
       io.err(`error: ${e.message}\n`);
       return 1;
-    }
-    if (e instanceof RangeError || e instanceof TypeError) {
-      io.err(`error: ${e.message}\n`);
-      return 2;
     }
     throw e;
   }

@@ -78,7 +78,7 @@ const usageErrors: [string[], RegExp][] = [
   [["hello", "--seed", "x"], /^error: Invalid --seed "x"/],
   [["hello", "--seed", "-3"], /^error: /],
   [["hello", "--seed", "9007199254740992"], /^error: Invalid --seed "9007199254740992"/],
-  [["hello", "--format", "xml"], /^error: Invalid --format "xml": use text or json$/],
+  [["hello", "--format", "xml"], /^error: Invalid --format "xml": use text, json, csv$/],
   [[], /^error: Missing scenario name/],
   [["hello", "extra"], /^error: Unexpected argument 'extra'/],
   [["./sims/missing.ts"], /^error: Scenario file "\.\/sims\/missing\.ts" does not exist$/],

@@ -155,11 +155,9 @@ Deno.test("poll reports POLLIN at EOF, and POLLHUP once both directions are shut
 });
 
 Deno.test({
-  // lib/net: a socketpair is modelled as a TCP connection, so a peer's close
-  // gives only POLLIN|POLLRDHUP. Linux's AF_UNIX socketpair sets the survivor's
-  // sk_shutdown to SHUTDOWN_MASK when the peer closes (unix_release_sock), so
-  // poll reports POLLHUP as well.
-  ignore: true,
+  // Linux's AF_UNIX socketpair sets the survivor's sk_shutdown to
+  // SHUTDOWN_MASK when the peer closes (unix_release_sock), so poll reports
+  // POLLHUP as well as POLLIN.
   name: "poll reports POLLHUP when the peer of a socketpair closes",
   fn() {
     const sim = run(function* (sys) {

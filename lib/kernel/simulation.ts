@@ -46,6 +46,11 @@ export interface SimulationOptions {
   readonly seed?: number;
   /** What the trace keeps; `false` turns it off (for speed). Default: on. */
   readonly trace?: TraceOptions | boolean;
+  /**
+   * A virtual time no run goes past, whatever its `until`: `run()` stops
+   * there as if `until` were that time (the runner's `--until`).
+   */
+  readonly horizon?: Nanos;
 }
 
 /** Options for {@linkcode Simulation.spawn}. */
@@ -172,6 +177,7 @@ export class Simulation {
   #current: Task<unknown> | null = null;
   #failure: { error: unknown; time: number } | null = null;
   #live: Task<unknown> | null = null;
+  #horizon = Infinity;
   readonly #op = new Op();
 
   /**
@@ -184,6 +190,20 @@ export class Simulation {
   constructor(options: SimulationOptions = {}) {
     this.rng = new Rng(options.seed ?? 1);
     this.trace = new Trace(this, options.trace ?? true);
+    const h = options.horizon;
+    if (h !== undefined) {
+      if (typeof h !== "number" || Number.isNaN(h) || h < 0) {
+        throw new RangeError(
+          `Invalid horizon "${String(h)}": it must be a time in nanoseconds >= 0`,
+        );
+      }
+      this.#horizon = h;
+    }
+  }
+
+  /** The time no run goes past (`Infinity` unless set). */
+  get horizon(): Nanos {
+    return this.#horizon;
   }
 
   /** The current virtual time, in nanoseconds. */
@@ -564,6 +584,7 @@ export class Simulation {
       }
       limit = until;
     }
+    if (this.#horizon < limit) limit = Math.max(this.#horizon, this.#now);
     const onDeadlock = options.deadlock ?? "throw";
     if (onDeadlock !== "throw" && onDeadlock !== "report") {
       throw new TypeError(

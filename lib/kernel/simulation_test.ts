@@ -535,3 +535,17 @@ Deno.test("bad simulation seeds are rejected", () => {
   assert.throws(() => new Simulation({ seed: 0.5 }), RangeError);
   assert.throws(() => new Simulation({ seed: "1" as unknown as number }), TypeError);
 });
+
+Deno.test("a horizon caps every run, even one waiting for an event", () => {
+  const sim = new Simulation({ horizon: ms(5) });
+  const never = sim.event("never");
+  sim.spawn(function* () {
+    for (;;) yield* sim.sleep(ms(1));
+  });
+  const r = sim.run({ until: never });
+  assert.equal(r.stop, "time");
+  assert.equal(sim.now, ms(5));
+  assert.equal(sim.run().stop, "time");
+  assert.equal(sim.now, ms(5));
+  assert.throws(() => new Simulation({ horizon: -1 }), /horizon "-1"/);
+});

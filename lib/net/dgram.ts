@@ -21,6 +21,8 @@ import {
 import type { Thread, ThreadRoutine } from "../os/thread.ts";
 import type { HostStack } from "./stack.ts";
 
+const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "::1"]);
+
 /** The largest UDP payload over IPv4. */
 export const MAX_DATAGRAM = 65507;
 const HEADER = 28;
@@ -328,7 +330,7 @@ export class DatagramSocket extends File implements SocketFile {
     const path = net._path(this._stack, dstStack);
     const t = path.arrival(sim.now, data.length + HEADER);
     if (!path.drops()) {
-      const loop = dstStack === this._stack && address !== null && address.host === "localhost";
+      const loop = dstStack === this._stack && address !== null && LOOPBACK_NAMES.has(address.host);
       const from = { host: loop ? "localhost" : this._stack.host.name, port: this._port };
       const copy = data.slice();
       const packet = this.#pair !== null

@@ -23,7 +23,6 @@
  * @module
  */
 
-
 export * from "./path.ts";
 export * from "./network.ts";
 export * from "./stack.ts";

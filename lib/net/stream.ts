@@ -350,6 +350,8 @@ export class StreamSocket extends File implements SocketFile {
     const nonblocking = this.nonblocking || (flags & MSG_DONTWAIT) !== 0;
     let sent = 0;
     for (;;) {
+      // After a partial send, the bytes accepted are returned; the error waits for the next call.
+      if (sent > 0 && (this.#err !== null || this._state !== ESTABLISHED || this.#wrShut)) break;
       if (this.#err !== null) {
         const err = this.#takeError()!;
         yield* thread.fail(err, "send", `on fd ${fd}`);

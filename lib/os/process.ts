@@ -222,7 +222,9 @@ export class Process {
     const label = this.threads.length === 1
       ? `${this.name}[${this.pid}]`
       : `${this.name}[${this.pid}]/${name}`;
-    thread.task = sim.spawn(this.#run(thread, body, sys), { name: label, delay });
+    // A daemon process's threads are daemons too (servers whose workers wait forever).
+    const daemon = this.threads.length > 1 && this.mainThread.task.daemon;
+    thread.task = sim.spawn(this.#run(thread, body, sys), { name: label, delay, daemon });
     thread.task.owner = thread;
     if (sim.trace.enabled) {
       sim.trace.emit("thread", thread.task.id, {

@@ -13,3 +13,4 @@
 
 export * from "./units.ts";
 export * from "./table.ts";
+export * from "./chrome_trace.ts";

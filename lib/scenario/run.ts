@@ -26,6 +26,8 @@ export interface RunScenarioOptions {
   readonly params?: Readonly<Record<string, unknown>>;
   /** What the trace keeps (default: on, all records). */
   readonly trace?: TraceOptions | boolean;
+  /** A virtual time no simulation of the run goes past (the runner's `--until`). */
+  readonly horizon?: number;
 }
 
 /** One printed line with its virtual time and the simulation it came from. */
@@ -155,7 +157,8 @@ export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}
   const seed = checkSeed(options.seed ?? 1);
   const params = resolveParams(scenario.name, scenario.params, options.params);
   const trace = options.trace ?? true;
-  const main = new Simulation({ seed, trace });
+  const horizon = options.horizon === undefined ? {} : { horizon: options.horizon };
+  const main = new Simulation({ seed, trace, ...horizon });
   const sims: { label: string; sim: Simulation }[] = [{ label: "", sim: main }];
   const seeds = new Rng(seed);
   const ctx = {
@@ -168,7 +171,11 @@ export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}
           `Invalid simulation label "${String(label)}": it must be new and non-empty`,
         );
       }
-      const sim = new Simulation({ seed: seeds.fork(label).int(0, 2 ** 32 - 1), trace });
+      const sim = new Simulation({
+        seed: seeds.fork(label).int(0, 2 ** 32 - 1),
+        trace,
+        ...horizon,
+      });
       sims.push({ label, sim });
       return sim;
     },
