@@ -143,3 +143,187 @@ Deno.test("a scenario file runs itself when executed directly", async () => {
   assert.deepEqual(json.output, ["11111111", "22222222", "44444444", "33333333"]);
   assert.equal(json.params.fast, 0.5);
 });
+
+Deno.test("a sweep streams one JSON line per point, equal to running each point alone", async () => {
+  const sweep = await cli(
+    "hello",
+    "--sweep",
+    "slow=1,3",
+    "--sweep",
+    "jitter=0,0.5",
+    "--seeds",
+    "2",
+    "--workers",
+    "2",
+    "--format",
+    "json",
+  );
+  assert.equal(sweep.code, 0, sweep.stderr);
+  const points = sweep.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(points.length, 8);
+  assert.deepEqual(points.map((p) => p.index), [0, 1, 2, 3, 4, 5, 6, 7]);
+  assert.ok(points.every((p) => p.total === 8 && p.ok === true));
+  for (const p of [points[0], points[7]]) {
+    const alone = await cli(
+      "hello",
+      "--slow",
+      String(p.params.slow),
+      "--jitter",
+      String(p.params.jitter),
+      "--seed",
+      String(p.seed),
+      "--format",
+      "json",
+    );
+    const json = JSON.parse(alone.stdout);
+    assert.equal(json.digest, p.digest);
+    assert.deepEqual(json.metrics, p.metrics);
+  }
+});
+
+Deno.test("shards of a sweep merge into the same result as one run", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const whole = await cli(
+      "hello",
+      "--sweep",
+      "fast=0.1,0.2,0.3",
+      "--seeds",
+      "2",
+      "--workers",
+      "1",
+      "--format",
+      "json",
+    );
+    const files: string[] = [];
+    for (const shard of ["1/3", "2/3", "3/3"]) {
+      const r = await cli(
+        "hello",
+        "--sweep",
+        "fast=0.1,0.2,0.3",
+        "--seeds",
+        "2",
+        "--workers",
+        "1",
+        "--shard",
+        shard,
+        "--format",
+        "json",
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const file = `${dir}/${shard.replace("/", "of")}.jsonl`;
+      await Deno.writeTextFile(file, r.stdout);
+      files.push(file);
+    }
+    const merged = await cli("merge", ...files, "--format", "json");
+    assert.equal(merged.code, 0, merged.stderr);
+    assert.equal(merged.stdout, whole.stdout);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("sweeps print CSV with a header and one row per point", async () => {
+  const r = await cli("hello", "--sweep", "slow=1,2", "--workers", "1", "--format", "csv");
+  assert.equal(r.code, 0, r.stderr);
+  const rows = r.stdout.trim().split("\n");
+  assert.equal(rows.length, 3);
+  assert.equal(rows[0], "index,seed,slow,fast,jitter,ok,error,virtualTimeNs,totalNs,tasks,digest");
+  assert.match(rows[2]!, /^1,1,2,1,0,true,,2000000000,2000000000,2,[0-9a-f]{16}$/);
+});
+
+Deno.test("--trace writes a Chrome trace that follows the format's rules", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await cli(
+      "blocking_vs_nonblocking",
+      "--messages",
+      "3",
+      "--trace",
+      `${dir}/t.json`,
+      "--quiet",
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const { checkChromeTrace } = await import("../lib/report/chrome_trace.ts");
+    const trace = JSON.parse(await Deno.readTextFile(`${dir}/t.json`));
+    assert.deepEqual(checkChromeTrace(trace), []);
+    const names = new Set(trace.traceEvents.map((e: { name: string }) => e.name));
+    assert.ok(names.has("process_name") && names.has("thread_name"));
+    assert.ok(
+      trace.traceEvents.some((e: { ph: string; cat?: string }) =>
+        e.ph === "X" && e.cat === "phase1"
+      ),
+    );
+    assert.ok(trace.traceEvents.some((e: { ph: string }) => e.ph === "C"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--until stops every simulation at that virtual time", async () => {
+  const r = await cli("hello", "--until", "1500ms", "--format", "json");
+  assert.equal(r.code, 0, r.stderr);
+  const json = JSON.parse(r.stdout);
+  assert.equal(json.virtualTimeNs, 1.5e9);
+  assert.deepEqual(json.output, ["11111111", "22222222", "44444444"]);
+});
+
+Deno.test("--check-determinism runs twice and reports the digest", async () => {
+  const r = await cli("hello", "--jitter", "0.5", "--check-determinism", "--quiet");
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /deterministic: two runs with seed 1 gave digest [0-9a-f]{16}/);
+});
+
+Deno.test("--seeds reports failures with the command that reproduces them", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/flaky.ts`;
+  const define = new URL("../lib/scenario/define.ts", import.meta.url).href;
+  await Deno.writeTextFile(
+    file,
+    `import { defineScenario } from "${define}";
+export const scenario = defineScenario({
+  name: "flaky", description: "fails for some seeds", params: { limit: { type: "int", default: 3, description: "x" } },
+  run({ seed, params }) { if (seed % params.limit === 0) throw new Error("bad seed " + seed); return { metrics: { seed } }; },
+});
+`,
+  );
+  try {
+    const r = await cli(file, "--seeds", "1..6", "--workers", "2");
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /4 of 6 points passed/);
+    assert.match(
+      r.stdout,
+      /FAIL seed 3: Scenario "flaky" failed at 0 ns: bad seed 3\n  reproduce: deno task sim flaky --seed 3/,
+    );
+    assert.match(r.stdout, /FAIL seed 6/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+const sweepErrors: [string[], RegExp][] = [
+  [["hello", "--sweep", "bogus=1,2"], /Unknown parameter "bogus" in --sweep/],
+  [["hello", "--sweep", "slow"], /Invalid --sweep "slow"/],
+  [["hello", "--sweep", "slow=1,x"], /Invalid value "x" for parameter "slow"/],
+  [["hello", "--slow", "1", "--sweep", "slow=1,2"], /both swept and given/],
+  [["hello", "--seeds", "0"], /Invalid --seeds "0"/],
+  [["hello", "--seeds", "5..2"], /Invalid --seeds "5..2"/],
+  [["hello", "--seed", "1", "--seeds", "3"], /--seed or --seeds, not both/],
+  [["hello", "--sweep", "slow=1,2", "--shard", "3/2"], /Invalid --shard "3\/2"/],
+  [["hello", "--sweep", "slow=1,2", "--workers", "0"], /Invalid --workers "0"/],
+  [["hello", "--shard", "1/2"], /--shard applies to sweeps/],
+  [["hello", "--until", "soon"], /Invalid --until "soon"/],
+  [["hello", "--sweep", "slow=1,2", "--trace", "x.json"], /--trace takes a single run/],
+  [["merge"], /merge needs the JSON Lines files/],
+  [["merge", "/nonexistent.jsonl"], /Cannot read "\/nonexistent.jsonl"/],
+];
+
+for (const [args, expected] of sweepErrors) {
+  Deno.test(`sim ${args.join(" ")} is a one-line usage error, exit 2`, async () => {
+    const r = await cli(...args);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    const lines = r.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, expected);
+  });
+}

@@ -35,6 +35,7 @@ export class HostStack implements NetworkStack {
   readonly network: Network;
   readonly #ports: Record<Proto, Map<number, Bound[]>> = { tcp: new Map(), udp: new Map() };
   readonly #next: Record<Proto, number> = { tcp: EPHEMERAL_FIRST, udp: EPHEMERAL_FIRST };
+  #buffered = 0;
 
   /**
    * Makes the stack; `network.addHost` does this.
@@ -75,6 +76,18 @@ export class HostStack implements NetworkStack {
     a._pairWith(b);
     b._pairWith(a);
     return [a, b];
+  }
+
+  /** Bytes waiting in the receive buffers of this host's stream sockets. */
+  get buffered(): number {
+    return this.#buffered;
+  }
+
+  /** @ignore Receive-buffer occupancy changed; traced as a counter. */
+  _buffered(delta: number): void {
+    this.#buffered += delta;
+    const trace = this.network.sim.trace;
+    if (trace.enabled) trace.emit("buffer", -1, { host: this.host.name, bytes: this.#buffered });
   }
 
   /** How many ports are bound, per protocol. */

@@ -432,6 +432,7 @@ export class StreamSocket extends File implements SocketFile {
       if (avail > 0 && size > 0) {
         const n = Math.min(size - got, avail);
         const chunk = peek ? this.#rcv!.peek(n) : this.#rcv!.take(n);
+        if (!peek) this._stack._buffered(-n);
         thread.charge("copy", copyTime(costs, n), "recv");
         got += n;
         if (got === size || !waitAll) {
@@ -631,6 +632,7 @@ export class StreamSocket extends File implements SocketFile {
           return;
         }
         (this.#rcv ??= new ByteQueue()).push(data!);
+        this._stack._buffered(data!.length);
         this._wake(POLLIN);
         from._wake(POLLOUT);
         return;
@@ -835,7 +837,10 @@ export class StreamSocket extends File implements SocketFile {
 
   /** Closes the connection at once; a reset by the peer keeps what was received for reading. */
   #drop(keepReceived = false): void {
-    if (!keepReceived) this.#rcv?.clear();
+    if (!keepReceived && this.#rcv !== null) {
+      this._stack._buffered(-this.#rcv.length);
+      this.#rcv.clear();
+    }
     this.#snd?.clear();
     this.#sndUsed = 0;
     this.#inFlight = 0;
