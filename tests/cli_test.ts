@@ -293,7 +293,7 @@ export const scenario = defineScenario({
     assert.match(r.stdout, /4 of 6 points passed/);
     assert.match(
       r.stdout,
-      /FAIL seed 3: Scenario "flaky" failed at 0 ns: bad seed 3\n  reproduce: deno task sim flaky --seed 3/,
+      /FAIL seed 3: Scenario "flaky" failed at 0 ns: bad seed 3\n {2}reproduce: deno task sim flaky --seed 3/,
     );
     assert.match(r.stdout, /FAIL seed 6/);
   } finally {
