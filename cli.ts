@@ -28,6 +28,7 @@ import { crossProduct, parseSeeds, shardOf } from "./runner/points.ts";
 import { Progress } from "./runner/progress.ts";
 import { runSweep } from "./runner/sweep.ts";
 import { firstDifference } from "./runner/determinism.ts";
+import { runHtml, sweepHtml } from "./runner/html.ts";
 
 const FORMATS = ["text", "json", "csv"] as const;
 const RUNNER_OPTIONS = {
@@ -40,6 +41,7 @@ const RUNNER_OPTIONS = {
   format: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   trace: { type: "string" },
+  html: { type: "string" },
   "check-determinism": { type: "boolean" },
   list: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -62,6 +64,8 @@ Options:
                         one line per point for sweeps (JSON Lines)
   -q, --quiet           text format without the printed lines
   --trace FILE          write the run's trace in Chrome's trace format (open it in ui.perfetto.dev)
+  --html FILE           write a self-contained HTML report: timelines (zoom, hover), metrics,
+                        and for sweeps a chart per metric
   --check-determinism   run twice with the same seed; report the first differing trace record
   --sweep PARAM=V,...   run every combination of the listed values (repeatable)
   --seeds N | A..B      run each point with seeds 1..N (or A..B); failures print the command
@@ -311,6 +315,7 @@ async function run(args: string[], io: Io, preloaded?: Scenario): Promise<number
         horizon,
         quiet: v.quiet === true,
         trace: v.trace as string | undefined,
+        html: v.html as string | undefined,
         check: v["check-determinism"] === true,
       },
       io,
@@ -358,6 +363,12 @@ async function run(args: string[], io: Io, preloaded?: Scenario): Promise<number
     },
   });
   progress.end();
+  if (v.html !== undefined) {
+    Deno.writeTextFileSync(
+      String(v.html),
+      sweepHtml(results, sweeps.map(([k]) => k)),
+    );
+  }
   if (format === "csv") io.out(pointsToCsv(results));
   if (format === "text") {
     io.out(pointsToText(results, sweeps.map(([k]) => k)));
@@ -375,6 +386,7 @@ interface SingleOptions {
   readonly horizon: number | undefined;
   readonly quiet: boolean;
   readonly trace: string | undefined;
+  readonly html: string | undefined;
   readonly check: boolean;
 }
 
@@ -407,6 +419,7 @@ function singleRun(
     if (problems.length > 0) throw new Error(`The trace export is invalid: ${problems[0]}`);
     Deno.writeTextFileSync(opts.trace, JSON.stringify(trace));
   }
+  if (opts.html !== undefined) Deno.writeTextFileSync(opts.html, runHtml(report));
   const json = toJson(report);
   if (opts.format === "json") io.out(JSON.stringify(json) + "\n");
   else if (opts.format === "csv") io.out(runToCsv(json));

@@ -14,3 +14,5 @@
 export * from "./units.ts";
 export * from "./table.ts";
 export * from "./chrome_trace.ts";
+export * from "./lanes.ts";
+export * from "./html.ts";
