@@ -4,8 +4,6 @@
  * @module
  */
 
-/// <reference lib="deno.worker" />
-
 import type { Scenario } from "../lib/scenario/define.ts";
 import { runPoint } from "./execute.ts";
 import type { Point } from "./points.ts";
@@ -21,6 +19,12 @@ export interface WorkerJob {
   /** The horizon, if any. */
   readonly horizon?: number;
 }
+
+/** The worker's global scope (typed here rather than with a global lib directive). */
+declare const self: {
+  onmessage: ((e: MessageEvent<WorkerJob>) => void) | null;
+  postMessage(message: unknown): void;
+};
 
 const cache = new Map<string, Scenario>();
 

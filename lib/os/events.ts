@@ -21,17 +21,17 @@ export const POLLNVAL = 0x020;
 export const POLLRDHUP = 0x2000;
 
 /** epoll's names for the same bits. */
-export const EPOLLIN = POLLIN;
+export const EPOLLIN: number = POLLIN;
 /** Urgent data. */
-export const EPOLLPRI = POLLPRI;
+export const EPOLLPRI: number = POLLPRI;
 /** Writable. */
-export const EPOLLOUT = POLLOUT;
+export const EPOLLOUT: number = POLLOUT;
 /** Error (always reported). */
-export const EPOLLERR = POLLERR;
+export const EPOLLERR: number = POLLERR;
 /** Hang up (always reported). */
-export const EPOLLHUP = POLLHUP;
+export const EPOLLHUP: number = POLLHUP;
 /** Peer shut down writing. */
-export const EPOLLRDHUP = POLLRDHUP;
+export const EPOLLRDHUP: number = POLLRDHUP;
 /** Wake only one of the epoll instances that watch the fd with this flag. */
 export const EPOLLEXCLUSIVE = 1 << 28;
 /** Report once, then disarm until EPOLL_CTL_MOD. */
