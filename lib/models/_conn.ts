@@ -13,39 +13,62 @@ import type { Exchange } from "./protocol.ts";
 /** What a connection needs after an event. */
 export const OPEN = 0, WANT_WRITE = 1, CLOSED = 2;
 
+/**
+ * User-space bytes an event loop keeps per connection: this record, the
+ * loop's map entry and its share of bookkeeping (an estimate; the 64 KiB read
+ * buffer is shared by all connections).
+ */
+export const CONN_STATE_BYTES = 256;
+
+/** The default size of one recv. */
+export const READ_BYTES = 65536;
+
 /** Server-side state of a connection. */
 export class Conn {
   /** Bytes of the current request received so far. */
   got = 0;
-  /** Response bytes not yet accepted by the socket. */
-  out: Uint8Array | null = null;
+  /** Response bytes computed and not yet accepted by the socket. */
+  pending = 0;
   /** Requests served. */
   served = 0;
+  /** The last read turn ended on its budget, not on EAGAIN: more may be waiting. */
+  more = false;
+  /** The descriptor was closed (EOF, reset). */
+  closed = false;
   constructor(readonly fd: number) {}
 }
 
-const zeros = new Map<number, Uint8Array>();
-function response(n: number): Uint8Array {
-  let b = zeros.get(n);
-  if (b === undefined) zeros.set(n, b = new Uint8Array(n));
-  return b;
+let zeros = new Uint8Array(READ_BYTES);
+
+/** `n` bytes of response (all zeros), shared: send copies what it accepts. */
+export function responseBytes(n: number): Uint8Array {
+  if (zeros.length < n) zeros = new Uint8Array(n);
+  return zeros.subarray(0, n);
 }
 
 /**
- * Handles readability: one recv, or (`drain`, for edge-triggered epoll)
- * recvs until EAGAIN; serves every complete request and writes responses.
- * Closes the descriptor at EOF or on a reset.
+ * Handles readability: up to `maxReads` recvs (Infinity: until EAGAIN, as
+ * edge-triggered epoll and signal-driven I/O need), serving every complete
+ * request, then writes the responses. Closes the descriptor at EOF or on a
+ * reset. When the budget runs out first, `c.more` is set: the socket may
+ * still hold data that no new edge will announce.
  */
 export function* onReadable(
   sys: Sys,
   c: Conn,
   ex: Exchange,
-  drain: boolean,
+  maxReads: number,
+  readBytes: number = READ_BYTES,
 ): ThreadRoutine<number> {
-  for (;;) {
+  c.more = false;
+  for (let reads = 0;; reads++) {
+    if (reads >= maxReads) {
+      c.more = true;
+      break;
+    }
     let data: Uint8Array;
     try {
-      data = yield* sys.recv(c.fd, 65536);
+      data = yield* sys.recv(c.fd, readBytes);
     } catch (e) {
       if (isErrno(e, "EAGAIN")) break;
       if (isErrno(e, "ECONNRESET")) return yield* close(sys, c);
@@ -57,39 +80,31 @@ export function* onReadable(
       c.got -= ex.requestBytes;
       if (ex.serviceNs > 0) yield* sys.compute(ex.serviceNs);
       c.served++;
-      c.out = c.out === null
-        ? response(ex.responseBytes)
-        : concat(c.out, response(ex.responseBytes));
+      c.pending += ex.responseBytes;
     }
-    if (!drain) break;
   }
   return yield* onWritable(sys, c);
 }
 
 /** Writes queued response bytes until done or the socket is full. */
 export function* onWritable(sys: Sys, c: Conn): ThreadRoutine<number> {
-  while (c.out !== null) {
+  while (c.pending > 0) {
     let n: number;
     try {
-      n = yield* sys.send(c.fd, c.out);
+      n = yield* sys.send(c.fd, responseBytes(Math.min(c.pending, READ_BYTES)));
     } catch (e) {
       if (isErrno(e, "EAGAIN")) return WANT_WRITE;
       if (isErrno(e, "EPIPE") || isErrno(e, "ECONNRESET")) return yield* close(sys, c);
       throw e;
     }
-    c.out = n === c.out.length ? null : c.out.subarray(n);
+    c.pending -= n;
   }
   return OPEN;
 }
 
 function* close(sys: Sys, c: Conn): ThreadRoutine<number> {
+  c.more = false;
+  c.closed = true;
   yield* sys.close(c.fd);
   return CLOSED;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

@@ -7,8 +7,10 @@
 import { isErrno } from "../os/errno.ts";
 import { EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLOUT } from "../os/events.ts";
 import type { ThreadBody } from "../os/process.ts";
+import type { ThreadRoutine } from "../os/thread.ts";
+import type { Sys } from "../os/sys.ts";
 import { epollCreate, epollCtl, epollWait } from "../io/epoll.ts";
-import { CLOSED, Conn, onReadable, onWritable, WANT_WRITE } from "./_conn.ts";
+import { CLOSED, Conn, onReadable, onWritable, READ_BYTES, WANT_WRITE } from "./_conn.ts";
 import { checkServer, listenOn, type ServerOptions, ServerStats } from "./server.ts";
 
 /** Options of the epoll server. */
@@ -17,20 +19,44 @@ export interface EpollServerOptions extends ServerOptions {
   readonly edgeTriggered?: boolean;
   /** epoll_wait's maxevents (default 1024). */
   readonly maxEvents?: number;
+  /**
+   * The most recv calls per connection per turn (default: 1 level-triggered,
+   * `Infinity` edge-triggered — drain to EAGAIN). Edge-triggered with a
+   * finite budget, a connection whose turn ends on the budget is kept on a
+   * user-space list and served again after the next `epoll_wait(0)`, since
+   * no new edge will announce the data it still holds: the fair loop.
+   */
+  readonly readsPerTurn?: number;
+  /** Bytes asked of each recv (default 65,536). */
+  readonly readBytes?: number;
+}
+
+function positive(name: string, v: number, allowInfinity: boolean): number {
+  const ok = typeof v === "number" &&
+    (Number.isSafeInteger(v) ? v >= 1 : allowInfinity && v === Infinity);
+  if (!ok) {
+    throw new RangeError(
+      `Invalid ${name} "${String(v)}": it must be a positive integer${
+        allowInfinity ? " or Infinity" : ""
+      }`,
+    );
+  }
+  return v;
 }
 
 /**
  * A single-threaded epoll server: one epoll_wait per loop, whose cost does
- * not depend on how many connections are idle. Level-triggered, it reads
- * once per event; edge-triggered, it drains each socket (and the accept
- * queue) until EAGAIN, as ET requires.
+ * not depend on how many connections are idle. It accepts until EAGAIN.
+ * Level-triggered, it reads once per event; edge-triggered, it drains each
+ * socket until EAGAIN, as ET requires — or, with `readsPerTurn`, reads a
+ * bounded amount per turn and remembers the sockets it has not drained.
  *
  * @example Serving one request
  * ```ts
  * import assert from "node:assert/strict";
  * import { Simulation } from "@iosim/iosim/kernel";
  * import { Network } from "@iosim/iosim/net";
- * import { ClientStats, closedLoopClient } from "@iosim/iosim/models";
+ * import { ClientStats, closedLoopClient, epollServer } from "@iosim/iosim/models";
  * const sim = new Simulation();
  * const net = new Network(sim);
  * const ex = { requestBytes: 64, responseBytes: 64, serviceNs: 1000 };
@@ -41,7 +67,7 @@ export interface EpollServerOptions extends ServerOptions {
  * assert.equal(stats.completed, 6);
  * ```
  *
- * @param opts Port, exchange, trigger mode.
+ * @param opts Port, exchange, trigger mode, read budget.
  * @param stats Counters to fill in.
  * @returns The server's main thread body.
  * @throws {RangeError} If an option is out of range.
@@ -52,7 +78,9 @@ export function epollServer(
 ): ThreadBody<void> {
   checkServer(opts);
   const et = opts.edgeTriggered ?? false;
-  const maxEvents = opts.maxEvents ?? 1024;
+  const maxEvents = positive("maxEvents", opts.maxEvents ?? 1024, false);
+  const budget = positive("readsPerTurn", opts.readsPerTurn ?? (et ? Infinity : 1), true);
+  const readBytes = positive("readBytes", opts.readBytes ?? READ_BYTES, false);
   const readMask = EPOLLIN | (et ? EPOLLET : 0);
   return function* (sys) {
     const ls = yield* listenOn(sys, opts, true);
@@ -60,13 +88,37 @@ export function epollServer(
     yield* epollCtl(sys, ep, "EPOLL_CTL_ADD", ls, readMask);
     const conns = new Map<number, Conn>();
     const writing = new Set<number>();
+    // Edge-triggered connections whose last turn ended on the read budget.
+    let carry: Conn[] = [];
+
+    const after = function* (c: Conn, state: number): ThreadRoutine<void> {
+      if (state === CLOSED) {
+        conns.delete(c.fd);
+        writing.delete(c.fd);
+        stats.closed++;
+      } else if (state === WANT_WRITE && !writing.has(c.fd)) {
+        writing.add(c.fd);
+        yield* epollCtl(sys, ep, "EPOLL_CTL_MOD", c.fd, readMask | EPOLLOUT);
+      } else if (state !== WANT_WRITE && writing.has(c.fd)) {
+        writing.delete(c.fd);
+        yield* epollCtl(sys, ep, "EPOLL_CTL_MOD", c.fd, readMask);
+      }
+    };
+    const turn = function* (s: Sys, c: Conn): ThreadRoutine<number> {
+      const before = c.served;
+      const state = yield* onReadable(s, c, opts, budget, readBytes);
+      stats.served += c.served - before;
+      return state;
+    };
+
     for (;;) {
-      const events = yield* epollWait(sys, ep, maxEvents);
+      const events = yield* epollWait(sys, ep, maxEvents, carry.length > 0 ? 0 : null);
       stats.loops++;
+      const next: Conn[] = [];
       for (const ev of events) {
         if (ev.fd === ls) {
-          // Accept what is pending: all of it when edge-triggered, one otherwise.
-          do {
+          // Accept everything pending, until EAGAIN (edge-triggered must).
+          for (;;) {
             let fd: number;
             try {
               fd = (yield* sys.accept(ls)).fd;
@@ -78,31 +130,27 @@ export function epollServer(
             yield* epollCtl(sys, ep, "EPOLL_CTL_ADD", fd, readMask);
             conns.set(fd, new Conn(fd));
             stats.accepted++;
-          } while (et);
+          }
           continue;
         }
         const c = conns.get(ev.fd);
         if (c === undefined) continue;
         let state = -1;
         if (ev.events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-          const before = c.served;
-          state = yield* onReadable(sys, c, opts, et);
-          stats.served += c.served - before;
+          if (et && c.more) continue; // on the carry list: served below
+          state = yield* turn(sys, c);
+          if (et && c.more) next.push(c);
         } else if (ev.events & EPOLLOUT) {
           state = yield* onWritable(sys, c);
         }
-        if (state === CLOSED) {
-          conns.delete(ev.fd);
-          writing.delete(ev.fd);
-          stats.closed++;
-        } else if (state === WANT_WRITE && !writing.has(ev.fd)) {
-          writing.add(ev.fd);
-          yield* epollCtl(sys, ep, "EPOLL_CTL_MOD", ev.fd, readMask | EPOLLOUT);
-        } else if (state !== WANT_WRITE && writing.has(ev.fd)) {
-          writing.delete(ev.fd);
-          yield* epollCtl(sys, ep, "EPOLL_CTL_MOD", ev.fd, readMask);
-        }
+        yield* after(c, state);
       }
+      for (const c of carry) {
+        if (c.closed) continue;
+        yield* after(c, yield* turn(sys, c));
+        if (c.more) next.push(c);
+      }
+      carry = next;
     }
   };
 }

@@ -1,21 +1,19 @@
 /**
  * Reference servers and clients for the I/O models, all speaking one
- * request/response protocol, so the same workload can run under each.
+ * request/response protocol, and the harness that runs one workload under
+ * several of them and compares the results.
  *
  * ```ts
  * import assert from "node:assert/strict";
- * import { Simulation } from "@iosim/iosim/kernel";
- * import { Network } from "@iosim/iosim/net";
- * import { ClientStats, closedLoopClient, pollServer } from "@iosim/iosim/models";
+ * import { ms } from "@iosim/iosim/kernel";
+ * import { compareModels, formatComparison } from "@iosim/iosim/models";
  *
- * const sim = new Simulation();
- * const net = new Network(sim);
- * const ex = { requestBytes: 100, responseBytes: 100, serviceNs: 5_000 };
- * net.addHost("srv").spawn("poll", pollServer({ ...ex, port: 8080 }), { daemon: true });
- * const stats = new ClientStats();
- * net.addHost("cli").spawn("load", closedLoopClient({ ...ex, server: ["srv", 8080], connections: 4, rounds: 5, stats }));
- * sim.run();
- * assert.equal(stats.completed, 20);
+ * const cmp = compareModels(
+ *   { connections: 50, activeShare: 0.1, durationNs: ms(20) },
+ *   ["threads", "poll", "epoll"],
+ * );
+ * assert.ok(cmp.results.every((r) => r.ok && r.requests > 0));
+ * assert.match(formatComparison(cmp.results), /epoll/);
  * ```
  *
  * @module
@@ -23,7 +21,20 @@
 
 export * from "./protocol.ts";
 export * from "./server.ts";
-export * from "./epoll_server.ts";
-export * from "./poll_server.ts";
+export * from "./blocking_server.ts";
+export * from "./thread_server.ts";
+export * from "./process_server.ts";
+export * from "./busy_poll_server.ts";
 export * from "./select_server.ts";
+export * from "./poll_server.ts";
+export * from "./epoll_server.ts";
+export * from "./sigio_server.ts";
+export * from "./prefork_server.ts";
+// export * from "./aio_server.ts";
+// export * from "./uring_server.ts";
 export * from "./load.ts";
+export * from "./open_loop.ts";
+export * from "./workload.ts";
+export * from "./registry.ts";
+export * from "./harness.ts";
+export * from "./comparison_table.ts";

@@ -13,7 +13,27 @@ import { checkServer, listenOn, type ServerOptions, ServerStats } from "./server
 
 /**
  * A single-threaded poll server: every loop hands the kernel the whole
- * array, so each call costs O(connections), idle ones included.
+ * array, so each call costs O(connections), idle ones included. The array
+ * is kept between calls, as C servers keep theirs (a closed connection's
+ * entry is replaced by the last one).
+ *
+ * @example Serving two clients
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Simulation } from "@iosim/iosim/kernel";
+ * import { Network } from "@iosim/iosim/net";
+ * import { ClientStats, closedLoopClient, pollServer, ServerStats } from "@iosim/iosim/models";
+ * const sim = new Simulation();
+ * const net = new Network(sim);
+ * const ex = { requestBytes: 64, responseBytes: 64, serviceNs: 1000 };
+ * const served = new ServerStats();
+ * net.addHost("srv").spawn("poll", pollServer({ ...ex, port: 80 }, served), { privileged: true, daemon: true });
+ * const stats = new ClientStats();
+ * net.addHost("cli").spawn("load", closedLoopClient({ ...ex, server: ["srv", 80], connections: 2, rounds: 3, stats }));
+ * sim.run();
+ * assert.equal(stats.completed, 6);
+ * assert.equal(served.served, 6);
+ * ```
  *
  * @param opts Port and exchange.
  * @param stats Counters to fill in.
@@ -28,23 +48,41 @@ export function pollServer(
   return function* (sys) {
     const ls = yield* listenOn(sys, opts, true);
     const conns = new Map<number, Conn>();
-    const writing = new Set<number>();
-    for (;;) {
-      const fds: PollFd[] = [{ fd: ls, events: POLLIN }];
-      for (const fd of conns.keys()) {
-        fds.push({ fd, events: writing.has(fd) ? POLLIN | POLLOUT : POLLIN });
+    // The pollfd array and each descriptor's index in it.
+    const fds: PollFd[] = [{ fd: ls, events: POLLIN }];
+    const index = new Map<number, number>();
+    const setEvents = (fd: number, events: number) => {
+      const i = index.get(fd)!;
+      if (fds[i]!.events !== events) fds[i] = { fd, events };
+    };
+    const remove = (fd: number) => {
+      const i = index.get(fd)!;
+      const last = fds.pop()!;
+      index.delete(fd);
+      if (i < fds.length) {
+        fds[i] = last;
+        index.set(last.fd, i);
       }
+    };
+    for (;;) {
       const ready = yield* poll(sys, fds);
       stats.loops++;
       for (const r of ready) {
         if (r.fd === ls) {
-          try {
-            const { fd } = yield* sys.accept(ls);
+          // Accept everything pending, until EAGAIN.
+          for (;;) {
+            let fd: number;
+            try {
+              fd = (yield* sys.accept(ls)).fd;
+            } catch (e) {
+              if (isErrno(e, "EAGAIN") || isErrno(e, "EMFILE")) break;
+              throw e;
+            }
             yield* sys.setBlocking(fd, false);
             conns.set(fd, new Conn(fd));
+            index.set(fd, fds.length);
+            fds.push({ fd, events: POLLIN });
             stats.accepted++;
-          } catch (e) {
-            if (!isErrno(e, "EAGAIN") && !isErrno(e, "EMFILE")) throw e;
           }
           continue;
         }
@@ -53,15 +91,14 @@ export function pollServer(
         let state: number;
         if (r.revents & (POLLIN | POLLHUP | POLLERR)) {
           const before = c.served;
-          state = yield* onReadable(sys, c, opts, false);
+          state = yield* onReadable(sys, c, opts, 1);
           stats.served += c.served - before;
         } else state = yield* onWritable(sys, c);
         if (state === CLOSED) {
           conns.delete(r.fd);
-          writing.delete(r.fd);
+          remove(r.fd);
           stats.closed++;
-        } else if (state === WANT_WRITE) writing.add(r.fd);
-        else writing.delete(r.fd);
+        } else setEvents(r.fd, state === WANT_WRITE ? POLLIN | POLLOUT : POLLIN);
       }
     }
   };

@@ -29,7 +29,7 @@ export const SMALL_EXCHANGE: Exchange = Object.freeze({
 /**
  * Checks an exchange.
  *
- * @example
+ * @example A zero-byte request is refused
  * ```ts
  * import assert from "node:assert/strict";
  * assert.throws(() => checkExchange({ requestBytes: 0, responseBytes: 1, serviceNs: 0 }), RangeError);
@@ -71,7 +71,7 @@ export interface LatencyStats {
 /**
  * Percentiles of a sample (nearest rank).
  *
- * @example
+ * @example Median and maximum of five samples
  * ```ts
  * import assert from "node:assert/strict";
  * const s = latencyStats([5, 1, 3, 2, 4]);

@@ -1,5 +1,6 @@
 /**
- * What every reference server shares: its options and its listening socket.
+ * What every reference server shares: its options, its counters and its
+ * listening socket.
  *
  * @module
  */
@@ -20,20 +21,51 @@ export interface ServerOptions extends Exchange {
   readonly raiseNofile?: boolean;
 }
 
-/** Counters a server keeps, readable while it runs. */
+/**
+ * Counters a server keeps, readable while it runs.
+ *
+ * @example Fresh counters
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const stats = new ServerStats();
+ * assert.equal(stats.accepted, 0);
+ * assert.deepEqual(stats.errors, {});
+ * ```
+ */
 export class ServerStats {
   /** Connections accepted. */
   accepted = 0;
   /** Requests served. */
   served = 0;
-  /** Connections closed by the peer. */
+  /** Connections closed (at the peer's EOF or reset). */
   closed = 0;
-  /** Loop iterations (calls of select, poll or epoll_wait). */
+  /** Loop iterations (calls of select, poll or epoll_wait; passes of a busy poll; signal handler runs). */
   loops = 0;
+  /** Calls that failed and cost the server a connection, by errno (EAGAIN from pthread_create or fork, EMFILE). */
+  readonly errors: Record<string, number> = {};
+
+  /** Connections open now: accepted and not yet closed. */
+  get open(): number {
+    return this.accepted - this.closed;
+  }
 }
 
-/** Checks server options. */
-export function checkServer(opts: ServerOptions): ServerOptions {
+/**
+ * Checks server options.
+ *
+ * @example A bad port
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const ex = { requestBytes: 64, responseBytes: 64, serviceNs: 0 };
+ * assert.equal(checkServer({ ...ex, port: 80 }).port, 80);
+ * assert.throws(() => checkServer({ ...ex, port: 70000 }), /Invalid server port "70000"/);
+ * ```
+ *
+ * @param opts The options.
+ * @returns The same options.
+ * @throws {RangeError} If the port or a size of the exchange is out of range.
+ */
+export function checkServer<O extends ServerOptions>(opts: O): O {
   checkExchange(opts);
   if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) {
     throw new RangeError(
@@ -43,7 +75,29 @@ export function checkServer(opts: ServerOptions): ServerOptions {
   return opts;
 }
 
-/** Opens the listening socket: raises the fd limit, binds, listens. */
+/**
+ * Opens the listening socket: raises the fd limit, binds, listens.
+ *
+ * @example A listening socket on port 8080
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Simulation } from "@iosim/iosim/kernel";
+ * import { Network } from "@iosim/iosim/net";
+ * const sim = new Simulation();
+ * new Network(sim).addHost("srv").spawn("s", function* (sys) {
+ *   const ls = yield* listenOn(sys, { port: 8080, requestBytes: 1, responseBytes: 1, serviceNs: 0 }, true);
+ *   sys.print((yield* sys.getsockname(ls)).port);
+ * });
+ * sim.run();
+ * assert.equal(sim.output[0]!.text, "8080");
+ * ```
+ *
+ * @param sys The calling thread's system calls.
+ * @param opts Port, address, backlog.
+ * @param nonblocking Whether to set O_NONBLOCK on the listening socket.
+ * @returns The operation, for `yield*`; it gives the listening descriptor.
+ * @throws {SysError} EADDRINUSE, EACCES (a port below 1024 without privilege), EMFILE.
+ */
 export function* listenOn(
   sys: Sys,
   opts: ServerOptions,

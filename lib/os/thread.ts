@@ -113,6 +113,10 @@ export class Thread {
   _inHandler = 0;
   /** @ignore A signal was raised for this thread and it has not looked yet. */
   _poked = false;
+  /** @ignore When the thread's current wait began, or -1: a wait still going on is not in `usage` yet. */
+  _waitSince = -1;
+  /** @ignore What the current wait will be counted as. */
+  _waitKind: "phase1" | "blocked" = "blocked";
   #cats: TimeCategory[] = [];
   #ns: number[] = [];
   #calls: string[] = [];
@@ -319,10 +323,13 @@ export class Thread {
     this.release();
     this.usage.contextSwitches++;
     const t0 = sim.now;
+    this._waitSince = t0;
+    this._waitKind = kind;
     let value: T | typeof TIMEOUT;
     try {
       value = (yield* sim.park<T>(blocker, timeout)) as T | typeof TIMEOUT;
     } catch (e) {
+      this._waitSince = -1;
       this.#record(kind, t0, sim.now - t0);
       yield* this.acquire(true);
       if (!isSignalWake(e)) throw e;
@@ -330,6 +337,7 @@ export class Thread {
       yield* this.#afterHandlers(ran, call, interruptible);
       return 0;
     }
+    this._waitSince = -1;
     this.#record(kind, t0, sim.now - t0);
     this.usage.wakeups++;
     yield* this.acquire(true);
@@ -356,6 +364,8 @@ export class Thread {
       this.release();
       this.usage.contextSwitches++;
       const t0 = sim.now;
+      this._waitSince = t0;
+      this._waitKind = "blocked";
       let value: T;
       try {
         value = yield* sim.wait(
@@ -364,12 +374,14 @@ export class Thread {
         );
       } catch (e) {
         // Not `finally`: a killed thread must not take a core on its way out.
+        this._waitSince = -1;
         this.#record("blocked", t0, sim.now - t0);
         yield* this.acquire(true);
         if (!isSignalWake(e)) throw e;
         yield* this.deliverSignals();
         continue;
       }
+      this._waitSince = -1;
       this.#record("blocked", t0, sim.now - t0);
       this.usage.wakeups++;
       yield* this.acquire(true);
