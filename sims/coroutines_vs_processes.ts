@@ -121,7 +121,7 @@ export const scenario = defineScenario({
           }),
         );
       }
-      for (const c of cpuChildren) yield* sys.thread.waitEvent(c.exited);
+      for (const c of cpuChildren) yield* sys.waitpid(c.pid);
       finish.set("cpu-processes", sys.now);
       sys.print(
         `processes: ${n} × ${params.work} ms of CPU on ${params.cores} cores took ${ms2(sys.now)}`,
@@ -196,7 +196,7 @@ export const scenario = defineScenario({
           }),
         );
       }
-      for (const c of ioChildren) yield* sys.thread.waitEvent(c.exited);
+      for (const c of ioChildren) yield* sys.waitpid(c.pid);
       finish.set("io-processes", sys.now);
       sys.print(`processes: ${n} × ${params.rounds} exchanges took ${ms2(sys.now)}`);
     });
@@ -274,16 +274,14 @@ export const scenario = defineScenario({
   },
 });
 
-/** fork(2) of a small process: the parent pays `forkNs`, then the child runs `body`. */
+/** fork(2), then run `body` in the child; gives the child's process. */
 function* fork(
   sys: Sys,
   name: string,
   body: (sys: Sys) => ThreadRoutine<void>,
 ): ThreadRoutine<Process> {
-  sys.enter("clone");
-  sys.thread.charge("syscall", sys.host.costs.forkNs, "fork");
-  yield* sys.thread.flush();
-  return sys.host.spawn(name, body);
+  const pid = yield* sys.fork(name, body);
+  return sys.host.processes.get(pid)!;
 }
 
 function ms2(ns: number): string {
