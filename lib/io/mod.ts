@@ -28,3 +28,7 @@ export * from "./select.ts";
 export * from "./poll.ts";
 export * from "./epoll.ts";
 export * from "./selectors.ts";
+export * from "./errno_numbers.ts";
+export * from "./kernel_work.ts";
+export * from "./aio.ts";
+export * from "./uring.ts";

@@ -57,6 +57,7 @@ export function formatComparison(
     { title: "wasted", value: (r) => share(r, r.cpu.wastedNs), unit: "percent" },
     { title: "switch", value: (r) => share(r, r.cpu.switchNs), unit: "percent" },
     { title: "signal", value: (r) => share(r, r.cpu.signalNs), unit: "percent" },
+    { title: "kernel", value: (r) => share(r, r.cpu.kernelNs), unit: "percent" },
     { title: "syscalls/req", value: (r) => r.perRequest.syscalls, unit: "count" },
     { title: "cs/req", value: (r) => r.perRequest.contextSwitches, unit: "count" },
     { title: "threads", value: (r) => r.memory.threads, unit: "count" },

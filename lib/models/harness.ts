@@ -8,6 +8,7 @@
 import type { Event } from "../kernel/event.ts";
 import { Rng } from "../kernel/rng.ts";
 import { Simulation } from "../kernel/simulation.ts";
+import { kernelUsage } from "../io/kernel_work.ts";
 import { Network } from "../net/network.ts";
 import type { Host } from "../os/host.ts";
 import type { Process } from "../os/process.ts";
@@ -39,6 +40,12 @@ export interface CpuSplit {
   readonly switchNs: number;
   /** Delivering signals to handlers and returning from them. */
   readonly signalNs: number;
+  /**
+   * The kernel's own work for asynchronous I/O (aio, io_uring): the waits'
+   * protocol work and the copies it did for the process, charged to no
+   * thread. Included in `totalNs`.
+   */
+  readonly kernelNs: number;
   /** `totalNs` over the window times the cores: how busy the server host was. */
   readonly utilization: number;
 }
@@ -345,6 +352,7 @@ function execute(w: ResolvedWorkload, spec: ModelSpec, options: HarnessOptions):
   };
 
   const before = snapshot(server);
+  const kernelBefore = kernelUsage(server).cpuNs;
   let setupWakeups = 0;
   for (const s of before.values()) setupWakeups += s.usage.wakeups;
   const t0 = sim.now;
@@ -367,7 +375,9 @@ function execute(w: ResolvedWorkload, spec: ModelSpec, options: HarnessOptions):
   }
   const windowNs = sim.now - t0;
   const after = snapshot(server);
+  const kernelNs = kernelUsage(server).cpuNs - kernelBefore;
   return assemble(w, spec, {
+    kernelNs,
     error,
     setup: {
       ns: setupNs,
@@ -455,6 +465,7 @@ interface Raw {
   readonly memory: MemorySplit;
   readonly extras: Record<string, number>;
   readonly events: number;
+  readonly kernelNs: number;
 }
 
 function assemble(w: ResolvedWorkload, spec: ModelSpec, raw: Raw): ModelResult {
@@ -493,17 +504,18 @@ function assemble(w: ResolvedWorkload, spec: ModelSpec, raw: Raw): ModelResult {
     throughput: raw.windowNs > 0 ? (requests * 1e9) / raw.windowNs : 0,
     latency: latencyStats(active.latencies),
     cpu: {
-      totalNs: total.cpuNs,
+      totalNs: total.cpuNs + raw.kernelNs,
       usefulNs: total.userNs + handlerWork,
       syscallNs: total.syscallNs,
       copyNs: total.copyNs,
       wastedNs: total.wastedNs,
       switchNs: total.switchNs,
       signalNs: total.signalNs - handlerWork,
-      utilization: raw.windowNs > 0 ? total.cpuNs / (raw.windowNs * w.cores) : 0,
+      kernelNs: raw.kernelNs,
+      utilization: raw.windowNs > 0 ? (total.cpuNs + raw.kernelNs) / (raw.windowNs * w.cores) : 0,
     },
     perRequest: {
-      cpuNs: per(total.cpuNs),
+      cpuNs: per(total.cpuNs + raw.kernelNs),
       syscalls: per(total.syscalls),
       contextSwitches: per(total.contextSwitches),
       wakeups: per(total.wakeups),

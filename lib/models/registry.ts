@@ -8,6 +8,8 @@
 import type { Host } from "../os/host.ts";
 import type { ThreadBody } from "../os/process.ts";
 import { CONN_STATE_BYTES } from "./_conn.ts";
+import { aioServer } from "./aio_server.ts";
+import { uringServer, UringServerStats } from "./uring_server.ts";
 import { blockingServer } from "./blocking_server.ts";
 import { busyPollServer } from "./busy_poll_server.ts";
 import { epollServer } from "./epoll_server.ts";
@@ -119,6 +121,25 @@ function preforkModel(name: string, exclusive: boolean): ModelSpec {
   });
 }
 
+function uringModel(): ModelSpec {
+  return Object.freeze({
+    name: "io_uring",
+    description: "io_uring: accept/recv/send on one ring, batched submissions, kernel copies",
+    userBytesPerConnection: CONN_STATE_BYTES,
+    server(options: ServerOptions): ModelServer {
+      const stats = new UringServerStats();
+      return {
+        body: uringServer(options, stats),
+        stats,
+        extras: () => ({
+          sqesPerEnter: stats.enters > 0 ? stats.submitted / stats.enters : 0,
+          cqOverflowed: stats.overflowed,
+        }),
+      };
+    },
+  });
+}
+
 /** Every registered model, in the order tables list them. */
 export const MODEL_LIST: readonly ModelSpec[] = Object.freeze([
   serverModel(
@@ -164,7 +185,12 @@ export const MODEL_LIST: readonly ModelSpec[] = Object.freeze([
   ),
   preforkModel("prefork", false),
   preforkModel("prefork_exclusive", true),
-  // The lead adds: serverModel("aio", "...", aioServer), serverModel("io_uring", "...", uringServer),
+  serverModel(
+    "aio",
+    "POSIX aio: the kernel waits and copies; a queued signal reports each finished read",
+    aioServer,
+  ),
+  uringModel(),
 ]);
 
 /** The registry by name. */

@@ -347,4 +347,52 @@ export class DatagramSocket extends File implements SocketFile {
   [Symbol.for("Deno.customInspect")](): string {
     return `DatagramSocket { ${this.describe()} }`;
   }
+
+  // ---- kernel-side operations, for asynchronous I/O (POSIX aio, io_uring) -----------
+
+  /**
+   * @ignore recv(2) done by the kernel, without a thread: the next datagram (cut to
+   * `size`), or `null` when none waits.
+   */
+  _kernelRecv(size: number): Uint8Array | null {
+    if (this.queued === 0) return null;
+    const d = this.#queue[this.#head]!;
+    this.#queue[this.#head++] = undefined as unknown as Datagram;
+    this.#bytes -= d.data.length;
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    }
+    return d.data.length > size ? d.data.subarray(0, size) : d.data;
+  }
+
+  /**
+   * @ignore send(2) done by the kernel, to the connected peer (or the other end of a
+   * socketpair): the byte count or an errno. Datagrams never wait for room.
+   */
+  _kernelSend(data: Uint8Array): number | "EMSGSIZE" | "EDESTADDRREQ" | "EHOSTUNREACH" {
+    if (data.length > MAX_DATAGRAM) return "EMSGSIZE";
+    const pair = this.#pair, address = pair === null ? this.#peer : null;
+    if (pair === null && address === null) return "EDESTADDRREQ";
+    const net = this._stack.network, sim = net.sim;
+    let dstStack = this._stack;
+    if (address !== null) {
+      const found = net._resolve(this._stack, address.host);
+      if (found === null) return "EHOSTUNREACH";
+      dstStack = found;
+    }
+    if (this._port < 0) this._stack._bindEphemeral(this, "udp");
+    const path = net._path(this._stack, dstStack);
+    const t = path.arrival(sim.now, data.length + HEADER);
+    if (!path.drops()) {
+      const loop = dstStack === this._stack && address !== null && LOOPBACK_NAMES.has(address.host);
+      const from = { host: loop ? "localhost" : this._stack.host.name, port: this._port };
+      const packet = pair !== null
+        ? new Packet(pair, { host: "localhost", port: 0 }, data.slice(), from)
+        : new Packet(dstStack, address!, data.slice(), from);
+      if (t === sim.now) packet._fire();
+      else sim._enqueue(packet, t, 1);
+    }
+    return data.length;
+  }
 }

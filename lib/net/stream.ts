@@ -863,7 +863,98 @@ export class StreamSocket extends File implements SocketFile {
   [Symbol.for("Deno.customInspect")](): string {
     return `StreamSocket { ${this.describe()} }`;
   }
+
+  // ---- kernel-side operations, for asynchronous I/O (POSIX aio, io_uring) -----------
+  // They run without a calling thread and never block: `null` means "would block, wait
+  // for readiness"; the caller (lib/io) accounts the kernel's time and wakes nobody.
+
+  /**
+   * @ignore recv(2) done by the kernel: up to `size` bytes (empty at end of stream), an
+   * errno, or `null` when nothing is there yet.
+   */
+  _kernelRecv(size: number): Uint8Array | KernelErrno | null {
+    if (this._state === SYN_SENT) return null;
+    if (this._state === FRESH || this._state === LISTEN) return "ENOTCONN";
+    const avail = this.received;
+    if (avail > 0 && size > 0) {
+      const n = Math.min(size, avail);
+      const chunk = this.#rcv!.take(n);
+      this._stack._buffered(-n);
+      this.#openWindow();
+      return chunk;
+    }
+    if (this.#err !== null && !this.#rdEof) return this.#takeError()!;
+    if (size === 0 || this.#rdEof || this.#rdShut || this._state === CLOSED) {
+      return new Uint8Array(0);
+    }
+    return null;
+  }
+
+  /**
+   * @ignore send(2) done by the kernel: queues what the send buffer takes and returns
+   * the count, an errno, or `null` when the buffer is full. The caller sends the bytes
+   * on with `_pump()` once its copy is done.
+   */
+  _kernelSend(data: Uint8Array): number | KernelErrno | null {
+    if (this.#err !== null) return this.#takeError()!;
+    if (this._state === SYN_SENT) return null;
+    if (this._state !== ESTABLISHED || this.#wrShut || this.#reset) return "EPIPE";
+    if (data.length === 0) return 0;
+    const free = this.#sndbuf - this.#sndUsed;
+    if (free <= 0) return null;
+    const n = Math.min(free, data.length);
+    (this.#snd ??= new ByteQueue()).push(data.slice(0, n));
+    this.#sndUsed += n;
+    return n;
+  }
+
+  /** @ignore accept(2) done by the kernel: the next connection, an errno, or `null`. */
+  _kernelAccept(): Accepted | KernelErrno | null {
+    if (this._state !== LISTEN) return "EINVAL";
+    const child = this.#accept!.shift();
+    if (child === undefined) return null;
+    child._listener = null;
+    return { socket: child, address: child._remote! };
+  }
+
+  /**
+   * @ignore connect(2) done by the kernel: the first call (`again` false) starts the
+   * handshake; later calls report it. Gives 0 when connected, an errno, or `null`
+   * while the handshake is under way.
+   */
+  _kernelConnect(address: Address, again: boolean): 0 | KernelErrno | null {
+    switch (this._state) {
+      case ESTABLISHED:
+        if (this.#connecting) {
+          this.#connecting = false;
+          return 0;
+        }
+        return "EISCONN";
+      case SYN_SENT:
+        return again ? null : "EALREADY";
+      case LISTEN:
+        return "EINVAL";
+      case CLOSED: {
+        const was = this.#connecting;
+        this.#connecting = false;
+        return this.#takeError() ?? (was ? "ECONNREFUSED" : "EINVAL");
+      }
+    }
+    const net = this._stack.network;
+    const dst = net._resolve(this._stack, address.host);
+    if (dst === null) return "EHOSTUNREACH";
+    if (this._port < 0) this._stack._bindEphemeral(this, "tcp");
+    this._state = SYN_SENT;
+    this.#connecting = true;
+    this._remote = { host: address.host, port: address.port };
+    this._path = net._path(this._stack, dst);
+    this.#sendSyn(dst, address, 0);
+    return null;
+  }
 }
+
+/** An errno name, for the kernel-side operations. */
+type KernelErrno = import("../os/errno.ts").Errno;
 
 function clampInt(option: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 0) {

@@ -180,6 +180,43 @@ export class PipeEnd extends File {
     return sent;
   }
 
+  /**
+   * @ignore Takes up to `size` bytes that are in the pipe now, without
+   * blocking or charging anything, and wakes a writer waiting for room. For
+   * layers above (lib/mp) that charge each read(2) they model themselves
+   * and want no simulated step when the bytes are already there.
+   *
+   * @param size The most bytes to take.
+   * @returns How many bytes were taken (0 when the pipe is empty).
+   */
+  _takeNow(size: number): number {
+    const b = this.#buf;
+    const n = Math.min(size, b.data.length);
+    if (this.end !== "read" || n <= 0) return 0;
+    b.data.take(n);
+    b.writer?._wake(POLLOUT);
+    return n;
+  }
+
+  /**
+   * @ignore Appends `data` whole if it fits now and a reader is left, without
+   * blocking or charging anything, and wakes a waiting reader; the chunk is
+   * kept, not copied. For layers above (lib/mp), as `_takeNow`.
+   *
+   * @param data The bytes (never changed afterwards).
+   * @returns Whether the bytes went in (false: no room, or nobody reads).
+   */
+  _pushNow(data: Uint8Array): boolean {
+    const b = this.#buf;
+    if (this.end !== "write" || b.readers === 0) return false;
+    if (PIPE_CAPACITY - b.data.length < data.length) return false;
+    if (data.length > 0) {
+      b.data.push(data);
+      b.reader?._wake(POLLIN);
+    }
+    return true;
+  }
+
   /** @ignore The last descriptor of this end was closed. */
   override _release(): void {
     const b = this.#buf;
@@ -191,5 +228,42 @@ export class PipeEnd extends File {
       b.writers = 0;
       b.reader?._wake(POLLIN | POLLHUP);
     }
+  }
+
+  /**
+   * @ignore read(2) done by the kernel for asynchronous I/O (no thread, never blocks):
+   * up to `size` bytes, empty at end of file, EBADF on the write end, or `null` when
+   * the pipe is empty.
+   */
+  _kernelRead(size: number): Uint8Array | "EBADF" | null {
+    if (this.end !== "read") return "EBADF";
+    const b = this.#buf;
+    if (b.data.length > 0 && size > 0) {
+      const chunk = b.data.take(size);
+      b.writer?._wake(POLLOUT);
+      return chunk;
+    }
+    if (size === 0 || b.writers === 0) return new Uint8Array(0);
+    return null;
+  }
+
+  /**
+   * @ignore write(2) done by the kernel for asynchronous I/O: the bytes the pipe takes
+   * (up to PIPE_BUF bytes go whole or not at all), EBADF on the read end, EPIPE with
+   * no reader, or `null` when there is no room.
+   */
+  _kernelWrite(data: Uint8Array): number | "EBADF" | "EPIPE" | null {
+    if (this.end !== "write") return "EBADF";
+    const b = this.#buf;
+    if (b.readers === 0) return "EPIPE";
+    if (data.length === 0) return 0;
+    const free = PIPE_CAPACITY - b.data.length;
+    const n = data.length <= PIPE_BUF
+      ? (free >= data.length ? data.length : 0)
+      : Math.min(free, data.length);
+    if (n === 0) return null;
+    b.data.push(data.slice(0, n));
+    b.reader?._wake(POLLIN);
+    return n;
   }
 }

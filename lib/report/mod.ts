@@ -16,3 +16,4 @@ export * from "./table.ts";
 export * from "./chrome_trace.ts";
 export * from "./lanes.ts";
 export * from "./html.ts";
+export * from "./timeline.ts";
