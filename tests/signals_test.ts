@@ -348,3 +348,54 @@ Deno.test("bad signals are rejected with RangeError", () => {
   sim.run();
   assert.deepEqual(sim.output.map((l) => l.text), ["RangeError", "RangeError", "RangeError"]);
 });
+
+Deno.test("SIGIO is raised for write space only after a send found the buffer full", () => {
+  const [sim, host] = world();
+  const bands: number[] = [];
+  host.spawn("writer", function* (sys) {
+    const [a, b] = yield* sys.socketpair();
+    yield* sys.fcntl(a, "F_SETOWN", sys.pid);
+    yield* sys.fcntl(a, "F_SETFL", O_ASYNC | O_NONBLOCK);
+    yield* sys.sigaction("SIGIO", function* (_h, info) {
+      bands.push(info.band!);
+    });
+    yield* sys.send(a, "small"); // the peer's acknowledgement raises no SIGIO
+    yield* sys.sleep(us(10));
+    const before = bands.length;
+    try {
+      for (;;) yield* sys.send(a, new Uint8Array(65536));
+    } catch (e) {
+      if (!isErrno(e, "EAGAIN")) throw e;
+    }
+    yield* sys.recv(b, 1 << 20); // room again: now SIGIO says so
+    yield* sys.sleep(us(10));
+    sys.print(before, bands.length > before);
+  });
+  sim.run();
+  assert.equal(sim.output[0]!.text, "0 true");
+});
+
+Deno.test("a full real-time signal queue falls back on SIGIO for F_SETSIG signals", () => {
+  const sim = new Simulation();
+  const host = new Network(sim).addHost("box", { costs: QUIET, sigpending: 2 });
+  let rt = 0, io = 0;
+  const p = host.spawn("rt", function* (sys) {
+    const [a, b] = yield* sys.socketpair("dgram");
+    yield* sys.fcntl(b, "F_SETOWN", sys.pid);
+    yield* sys.fcntl(b, "F_SETSIG", SIGRTMIN);
+    yield* sys.fcntl(b, "F_SETFL", O_ASYNC | O_NONBLOCK);
+    yield* sys.sigaction(SIGRTMIN, function* () {
+      rt++;
+    });
+    yield* sys.sigaction("SIGIO", function* () {
+      io++;
+    });
+    yield* sys.sigprocmask("SIG_BLOCK", [SIGRTMIN, "SIGIO"]);
+    for (let i = 0; i < 5; i++) yield* sys.send(a, "x");
+    yield* sys.sigprocmask("SIG_UNBLOCK", [SIGRTMIN, "SIGIO"]);
+  });
+  sim.run();
+  assert.equal(rt, 2);
+  assert.equal(io, 1);
+  assert.equal(p.signals.overflowed, 3);
+});

@@ -159,7 +159,9 @@ Deno.test("process-per-connection pays a fork per connection and a process's mem
 Deno.test("SIGIO: the process waits off the CPU and pays signal deliveries instead", () => {
   const r = runModel({ connections: 2, rounds: 20 }, "sigio");
   assert.equal(r.processes[0]!.phase1Ns, 0);
-  assert.ok(r.cpu.signalNs >= 40 * DEFAULT_COSTS.signalNs, `${r.cpu.signalNs}`);
+  // At least one SIGIO per round: the two connections' arrivals may coalesce
+  // into one delivery (standard signals do not queue).
+  assert.ok(r.cpu.signalNs >= 20 * DEFAULT_COSTS.signalNs, `${r.cpu.signalNs}`);
   assert.ok(r.cpu.usefulNs >= 40 * 2_000);
 });
 

@@ -182,9 +182,9 @@ export class DatagramSocket extends File implements SocketFile {
 
   /** @ignore */
   *recvfrom(thread: Thread, fd: number, size: number, flags: number): ThreadRoutine<Datagram> {
-    thread.charge("syscall", thread.costs.recvNs, "recvfrom");
     for (;;) {
       if (this.queued > 0) {
+        thread.charge("syscall", thread.costs.recvNs, "recvfrom");
         const d = this.#queue[this.#head]!;
         if ((flags & MSG_PEEK) === 0) {
           this.#queue[this.#head++] = undefined as unknown as Datagram;
@@ -201,6 +201,7 @@ export class DatagramSocket extends File implements SocketFile {
         return { data, address: d.address };
       }
       if (this.nonblocking || (flags & MSG_DONTWAIT) !== 0) {
+        thread.charge("syscall", thread.costs.eagainNs, "recvfrom");
         yield* thread.fail("EAGAIN", "recvfrom", `no datagram on fd ${fd}`);
       }
       yield* thread.waitFile(this, POLLIN, "recvfrom", fd);

@@ -117,6 +117,8 @@ export class StreamSocket extends File implements SocketFile {
   _listener: StreamSocket | null = null;
   /** @ignore SO_REUSEADDR / SO_REUSEPORT. */
   _reuse = 0;
+  /** @ignore A send found the buffer full (SOCK_NOSPACE): the next write space raises SIGIO. */
+  _nospace = false;
   /** @ignore A local (socketpair, AF_UNIX) socket: cheaper calls. */
   _unix = false;
   /** @ignore The server-side child once a listener took our SYN. */
@@ -323,6 +325,7 @@ export class StreamSocket extends File implements SocketFile {
         if (this._port < 0) this._stack._bindEphemeral(this, "tcp");
         yield* thread.flush();
         this._state = SYN_SENT;
+        this._nospace = true; // the connection completing raises SIGIO (POLL_OUT)
         this.#connecting = true;
         this._remote = { host: address.host, port: address.port };
         this._path = net._path(this._stack, dst!);
@@ -346,7 +349,9 @@ export class StreamSocket extends File implements SocketFile {
   /** @ignore */
   *send(thread: Thread, fd: number, data: Uint8Array, flags: number): ThreadRoutine<number> {
     const costs = thread.costs;
-    thread.charge("syscall", this._unix ? costs.unixSendNs : costs.sendNs, "send");
+    // The protocol work is paid when bytes are queued; a call that queues
+    // none (EAGAIN, an error) costs only eagainNs.
+    let work = this._unix ? costs.unixSendNs : costs.sendNs;
     const nonblocking = this.nonblocking || (flags & MSG_DONTWAIT) !== 0;
     let sent = 0;
     for (;;) {
@@ -354,10 +359,14 @@ export class StreamSocket extends File implements SocketFile {
       if (sent > 0 && (this.#err !== null || this._state !== ESTABLISHED || this.#wrShut)) break;
       if (this.#err !== null) {
         const err = this.#takeError()!;
+        thread.charge("syscall", costs.eagainNs, "send");
         yield* thread.fail(err, "send", `on fd ${fd}`);
       }
       if (this._state === SYN_SENT) {
-        if (nonblocking) yield* thread.fail("EAGAIN", "send", "the connection is not set up yet");
+        if (nonblocking) {
+          thread.charge("syscall", costs.eagainNs, "send");
+          yield* thread.fail("EAGAIN", "send", "the connection is not set up yet");
+        }
         yield* thread.waitFile(this, POLLOUT | POLLERR | POLLHUP, "send", fd);
         continue;
       }
@@ -365,6 +374,7 @@ export class StreamSocket extends File implements SocketFile {
         // Linux (sk_stream_wait_connect): a socket that is not connected gets
         // EPIPE, and the sender gets SIGPIPE (ignored unless the process asks).
         thread.process._signal(SIGNALS.SIGPIPE);
+        thread.charge("syscall", costs.eagainNs, "send");
         yield* thread.fail(
           "EPIPE",
           "send",
@@ -378,11 +388,20 @@ export class StreamSocket extends File implements SocketFile {
         (this.#snd ??= new ByteQueue()).push(data.slice(sent, sent + n));
         this.#sndUsed += n;
         sent += n;
+        if (work > 0) {
+          thread.charge("syscall", work, "send");
+          work = 0;
+        }
         thread.charge("copy", copyTime(costs, n), "send");
       }
-      if (sent === data.length || data.length === 0) break;
+      if (sent === data.length || data.length === 0) {
+        if (work > 0) thread.charge("syscall", work, "send");
+        break;
+      }
+      this._nospace = true;
       if (nonblocking) {
         if (sent > 0) break;
+        thread.charge("syscall", costs.eagainNs, "send");
         yield* thread.fail(
           "EAGAIN",
           "send",
@@ -411,7 +430,13 @@ export class StreamSocket extends File implements SocketFile {
   /** @ignore */
   *recv(thread: Thread, fd: number, size: number, flags: number): ThreadRoutine<Uint8Array> {
     const costs = thread.costs;
-    thread.charge("syscall", this._unix ? costs.unixRecvNs : costs.recvNs, "recv");
+    // The protocol work is paid once data (or EOF, or an error) is found; a
+    // call that finds nothing costs only eagainNs (measured: far cheaper).
+    let work = this._unix ? costs.unixRecvNs : costs.recvNs;
+    const pay = () => {
+      thread.charge("syscall", work, "recv");
+      work = 0;
+    };
     const nonblocking = this.nonblocking || (flags & MSG_DONTWAIT) !== 0;
     const peek = (flags & MSG_PEEK) !== 0;
     const waitAll = (flags & MSG_WAITALL) !== 0 && !peek;
@@ -420,6 +445,7 @@ export class StreamSocket extends File implements SocketFile {
     for (;;) {
       if (this._state === FRESH || this._state === LISTEN || this._state === SYN_SENT) {
         if (this._state !== SYN_SENT || nonblocking) {
+          thread.charge("syscall", costs.eagainNs, "recv");
           yield* thread.fail(
             this._state === SYN_SENT ? "EAGAIN" : "ENOTCONN",
             "recv",
@@ -433,6 +459,7 @@ export class StreamSocket extends File implements SocketFile {
         const n = Math.min(size - got, avail);
         const chunk = peek ? this.#rcv!.peek(n) : this.#rcv!.take(n);
         if (!peek) this._stack._buffered(-n);
+        if (work > 0) pay();
         thread.charge("copy", copyTime(costs, n), "recv");
         got += n;
         if (got === size || !waitAll) {
@@ -449,11 +476,16 @@ export class StreamSocket extends File implements SocketFile {
       }
       // An error is reported when the buffer is empty, unless the peer's FIN came first.
       if (this.#err !== null && got === 0 && !this.#rdEof) {
+        if (work > 0) pay();
         yield* thread.fail(this.#takeError()!, "recv", `on fd ${fd}`);
       }
-      if (size === 0 || this.#rdEof || this.#rdShut || this._state === CLOSED) break;
+      if (size === 0 || this.#rdEof || this.#rdShut || this._state === CLOSED) {
+        if (work > 0) pay();
+        break;
+      }
       if (nonblocking) {
         if (got > 0) break;
+        thread.charge("syscall", costs.eagainNs, "recv");
         yield* thread.fail("EAGAIN", "recv", `no data on fd ${fd}`);
       }
       yield* thread.waitFile(this, POLLIN | POLLERR | POLLHUP, "recv", fd);
@@ -556,6 +588,16 @@ export class StreamSocket extends File implements SocketFile {
   }
 
   // ---- the kernel side ---------------------------------------------------
+
+  /** @ignore SIGIO for write space only after a send found the buffer full. */
+  override _asyncEvents(events: number): number {
+    if ((events & POLLOUT) === 0) return events;
+    if (this._nospace) {
+      this._nospace = false;
+      return events;
+    }
+    return events & ~POLLOUT;
+  }
 
   /** @ignore The last descriptor was closed. */
   override _release(): void {

@@ -22,6 +22,8 @@ export interface CostModel {
   readonly unixSendNs: number;
   /** A receive's kernel work on a local (AF_UNIX, socketpair) socket. */
   readonly unixRecvNs: number;
+  /** The kernel work of a recv or send that finds nothing to do (EAGAIN), besides the entry. */
+  readonly eagainNs: number;
   /** Copying between kernel and user memory (phase 2), in bytes per nanosecond. */
   readonly copyBytesPerNs: number;
   /** Switching a core from one thread to another. */
@@ -88,10 +90,12 @@ export interface CostModel {
  * | pthread_create + join | 30.7-31.2 µs | `threadCreateNs` 25 µs |
  * | fork + _exit + waitpid, small parent | 157-167 µs | `forkNs` 150 µs |
  * | kill(self) to an empty handler and back | 1.90-1.97 µs | `signalNs` 1.8 µs |
+ * | non-blocking recv on an empty TCP or AF_UNIX socket | 246-265 ns | `eagainNs` 130 + a syscall |
+ * | non-blocking accept with nothing pending (allocates, then frees a socket) | 3.31-3.64 µs | `socketNs` 3.3 µs |
  *
  * A virtual CPU that halts when idle makes cross-CPU wake-ups slow (20 µs
- * here, a few µs on bare metal). Not measured, estimated: `socketNs` (socket,
- * accept, connect's own work), `closeNs`, `epollPerEventNs`, `userSwitchNs`
+ * here, a few µs on bare metal). Not measured, estimated: `closeNs`,
+ * `epollPerEventNs`, `userSwitchNs`
  * (greenlet switches: about 0.36 µs in CPython here, far less in C).
  * Sizes are Linux's defaults: RLIMIT_STACK 8 MiB; 32 KiB resident per thread
  * (16 KiB kernel stack, task_struct, touched stack: Eli Bendersky, "Measuring
@@ -104,6 +108,7 @@ export const DEFAULT_COSTS: Readonly<CostModel> = Object.freeze({
   recvNs: 2_100,
   unixSendNs: 530,
   unixRecvNs: 530,
+  eagainNs: 130,
   copyBytesPerNs: 20,
   contextSwitchNs: 1_600,
   wakeupNs: 20_000,
@@ -114,7 +119,7 @@ export const DEFAULT_COSTS: Readonly<CostModel> = Object.freeze({
   epollWaitNs: 300,
   epollPerEventNs: 40,
   epollCtlNs: 570,
-  socketNs: 2_000,
+  socketNs: 3_300,
   closeNs: 1_000,
   forkNs: 150_000,
   threadCreateNs: 25_000,

@@ -103,6 +103,15 @@ export abstract class File {
     for (const e of Array.isArray(wq) ? wq.slice() : [wq]) e._released?.(this);
   }
 
+  /**
+   * @ignore Which of `events` raise SIGIO. All by default; sockets raise
+   * POLL_OUT only after a send found the buffer full (sk_wake_async with
+   * SOCK_NOSPACE), not on every acknowledgement.
+   */
+  _asyncEvents(events: number): number {
+    return events;
+  }
+
   /** @ignore */
   _addWait(entry: WaitEntry): void {
     const wq = this._wq;
@@ -128,7 +137,10 @@ export abstract class File {
    * interested in them, and the first exclusive one that accepts.
    */
   _wake(events: number): void {
-    if (this._async !== null && (this.flags & O_ASYNC) !== 0) this._async.notify(events);
+    if (this._async !== null && (this.flags & O_ASYNC) !== 0) {
+      const ev = this._asyncEvents(events);
+      if (ev !== 0) this._async.notify(ev);
+    }
     const wq = this._wq;
     if (wq === null) return;
     if (!Array.isArray(wq)) {

@@ -31,6 +31,8 @@ export interface HostOptions {
   readonly sndbuf?: number;
   /** The cap on listen backlogs (net.core.somaxconn). */
   readonly somaxconn?: number;
+  /** RLIMIT_SIGPENDING: queued real-time signals per process (96,365 on the project's machine). */
+  readonly sigpending?: number;
 }
 
 /** A host's settings with every default filled in. */
@@ -47,6 +49,8 @@ export interface HostSettings {
   readonly sndbuf: number;
   /** The cap on listen backlogs. */
   readonly somaxconn: number;
+  /** Queued real-time signals per process. */
+  readonly sigpending: number;
 }
 
 /** Options for {@linkcode Host.spawn}. */
@@ -137,6 +141,7 @@ export class Host {
       rcvbuf: positiveInt("rcvbuf", options.rcvbuf, 131_072),
       sndbuf: positiveInt("sndbuf", options.sndbuf, 16_384),
       somaxconn: positiveInt("somaxconn", options.somaxconn, 4096),
+      sigpending: positiveInt("sigpending", options.sigpending, 96_365),
     };
     if (this.options.nofile > this.options.nofileHard) {
       throw new RangeError(

@@ -87,6 +87,8 @@ export class Process {
   error: unknown = undefined;
   /** Signal dispositions and pending signals. */
   readonly signals: SignalState = new SignalState();
+  /** RLIMIT_SIGPENDING: how many real-time signals may wait at once (the host's setting). */
+  sigpendingLimit: number;
   /** The process that forked this one, if any. */
   parent: Process | null = null;
   /** Children not yet waited for (zombies included). */
@@ -112,6 +114,7 @@ export class Process {
     this.#onError = onError;
     this.#nextTid = pid;
     this.fds = new FdTable(host.options.nofile, host.options.nofileHard);
+    this.sigpendingLimit = host.options.sigpending;
     this.exited = host.sim.event<number>(`exit of ${name}[${pid}]`);
     // As Python does at startup: a write to a broken pipe fails with EPIPE
     // instead of killing the process.
@@ -141,8 +144,19 @@ export class Process {
     const st = this.signals;
     const action = st.disposition(signo);
     if (action === "ignore" || (action === "default" && defaultAction(signo) === "ignore")) return;
-    if (signo >= SIGRTMIN) st.queue.push(info);
-    else {
+    if (signo >= SIGRTMIN) {
+      // RLIMIT_SIGPENDING: a full queue refuses real-time signals. For
+      // F_SETSIG readiness signals Linux then falls back on a plain SIGIO
+      // (send_sigio_to_task), so the process still learns something is ready.
+      if (st.queue.length >= this.sigpendingLimit) {
+        st.overflowed++;
+        if (info.fd !== undefined && info.band !== undefined) {
+          this._signal(SIGNALS.SIGIO, { signo: SIGNALS.SIGIO });
+        }
+        return;
+      }
+      st.queue.push(info);
+    } else {
       if (st.pending[signo]) st.coalesced++;
       st.pending[signo] = true;
       st.info[signo] = info;

@@ -135,6 +135,8 @@ export class SignalState {
   /** Signals delivered, and raised while already pending (coalesced). */
   delivered = 0;
   coalesced = 0;
+  /** Real-time signals refused because the queue was full (RLIMIT_SIGPENDING). */
+  overflowed = 0;
 
   disposition(signo: number): SignalDisposition {
     return this.actions[signo] ?? "default";

@@ -558,6 +558,7 @@ Deno.test("host options must be positive integers and names non-empty strings", 
     rcvbuf: 131_072,
     sndbuf: 16_384,
     somaxconn: 4096,
+    sigpending: 96_365,
   });
   assert.throws(() => host.spawn("", function* () {}), TypeError);
   assert.throws(() => host.spawn("x", 5 as unknown as () => never), TypeError);

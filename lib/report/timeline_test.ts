@@ -13,11 +13,19 @@ import { formatTimeline, laneColumns, TIMELINE_GLYPHS } from "./timeline.ts";
  */
 function tiny(): Simulation {
   const sim = new Simulation();
+  // Every cost the run touches is pinned, so the golden text does not move
+  // when the defaults are re-measured.
   const costs = {
     wakeupNs: 0,
     contextSwitchNs: 0,
     syscallNs: 1_000,
     recvNs: 1_000,
+    unixRecvNs: 1_000,
+    unixSendNs: 1_000,
+    eagainNs: 1_000,
+    socketNs: 2_000,
+    threadCreateNs: 20_000,
+    copyBytesPerNs: 20,
     signalNs: 2_000,
   };
   new Network(sim).addHost("box", { costs, cores: 2 }).spawn("app", function* (sys) {
@@ -55,11 +63,11 @@ function lanes(sim: Simulation): Lane[] {
 }
 
 const GOLDEN =
-  `app[1000]      |sssssssssssssssssssssssssss!!!ss~~~~~~~~~~~~~~=#########SSSSS###s--------|
-                                                                       ^ SIGUSR1
-app[1000]/peer |                          s-----------------s==s--------s                |
-                +---------------+----------------+---------------+----------------+------
-                0 ns            20 µs            40 µs           60 µs            80 µs
+  `app[1000]      |ssssssssssssssssssssssss!!!!s~~~~~~~~~~~~~~~==########SSSSSS####---------|
+                                                                      ^ SIGUSR1
+app[1000]/peer |                       s-----------------ss==s--------ss                 |
+                +----------------+----------------+----------------+----------------+----
+                0 ns             20 µs            40 µs            60 µs            80 µs
 # computing   s in a system call   ! busy-polling (EAGAIN)
 ~ blocked in phase 1 (waiting for data)   = copying in phase 2   - blocked (sleep, join)
 S handling a signal   r waiting for a core   ' ' idle`;
@@ -88,7 +96,7 @@ Deno.test("the colour hook wraps each run of one state", () => {
     colour: (state, run) => `<${state}>${run}</>`,
   });
   const first = text.split("\n")[0]!;
-  assert.match(first, /<syscall>s+<\/><wasted>!!!<\/><syscall>s+<\/><phase1>~+<\/><copy>=+<\/>/);
+  assert.match(first, /<syscall>s+<\/><wasted>!+<\/><syscall>s+<\/><phase1>~+<\/><copy>=+<\/>/);
   assert.ok(!text.includes("' '"));
 });
 
