@@ -29,6 +29,20 @@ import { Progress } from "./runner/progress.ts";
 import { runSweep } from "./runner/sweep.ts";
 import { firstDifference } from "./runner/determinism.ts";
 import { runHtml, sweepHtml } from "./runner/html.ts";
+import { lanesOf } from "./lib/report/lanes.ts";
+import { formatTimeline, type TimelineState } from "./lib/report/timeline.ts";
+
+/** Terminal colours for the timeline's states. */
+const TIMELINE_COLOURS: Partial<Record<TimelineState, Parameters<typeof styleText>[0]>> = {
+  user: "green",
+  syscall: "yellow",
+  copy: "blue",
+  wasted: "red",
+  phase1: "gray",
+  blocked: "gray",
+  signal: "magenta",
+  runqueue: "cyan",
+};
 
 const FORMATS = ["text", "json", "csv"] as const;
 const RUNNER_OPTIONS = {
@@ -40,6 +54,7 @@ const RUNNER_OPTIONS = {
   until: { type: "string" },
   format: { type: "string" },
   quiet: { type: "boolean", short: "q" },
+  timeline: { type: "boolean" },
   trace: { type: "string" },
   html: { type: "string" },
   "check-determinism": { type: "boolean" },
@@ -63,6 +78,8 @@ Options:
                         (scenario, seed, params, virtualTimeNs, output, metrics, digest),
                         one line per point for sweeps (JSON Lines)
   -q, --quiet           text format without the printed lines
+  --timeline            text format with a swimlane timeline of every thread (phase 1, phase 2,
+                        computing, polling, signals), as wide as the terminal
   --trace FILE          write the run's trace in Chrome's trace format (open it in ui.perfetto.dev)
   --html FILE           write a self-contained HTML report: timelines (zoom, hover), metrics,
                         and for sweeps a chart per metric
@@ -84,6 +101,7 @@ interface Io {
   err(text: string): void;
   color: boolean;
   progress: boolean;
+  width: number;
 }
 
 function defaultIo(): Io {
@@ -94,6 +112,7 @@ function defaultIo(): Io {
     err: (t) => Deno.stderr.writeSync(enc.encode(t)),
     color: !noColor && Deno.stdout.isTerminal(),
     progress: Deno.stderr.isTerminal(),
+    width: Deno.stdout.isTerminal() ? Math.max(40, Deno.consoleSize().columns) : 100,
   };
 }
 
@@ -314,6 +333,7 @@ async function run(args: string[], io: Io, preloaded?: Scenario): Promise<number
         format,
         horizon,
         quiet: v.quiet === true,
+        timeline: v.timeline === true,
         trace: v.trace as string | undefined,
         html: v.html as string | undefined,
         check: v["check-determinism"] === true,
@@ -385,6 +405,7 @@ interface SingleOptions {
   readonly format: string;
   readonly horizon: number | undefined;
   readonly quiet: boolean;
+  readonly timeline: boolean;
   readonly trace: string | undefined;
   readonly html: string | undefined;
   readonly check: boolean;
@@ -423,7 +444,21 @@ function singleRun(
   const json = toJson(report);
   if (opts.format === "json") io.out(JSON.stringify(json) + "\n");
   else if (opts.format === "csv") io.out(runToCsv(json));
-  else io.out(formatText(opts.quiet ? { ...report, lines: [] } : report, style));
+  else {
+    io.out(formatText(opts.quiet ? { ...report, lines: [] } : report, style));
+    if (opts.timeline) {
+      const lanes = lanesOf(report.simulations);
+      if (lanes.some((l) => l.spans.length > 0)) {
+        const colour = io.color
+          ? (state: TimelineState, text: string) =>
+            styleText(TIMELINE_COLOURS[state] ?? "white", text)
+          : undefined;
+        io.out(
+          "\n" + formatTimeline(lanes, { width: io.width, ...(colour ? { colour } : {}) }) + "\n",
+        );
+      } else io.out("\n(no thread of a simulated process ran: nothing to draw)\n");
+    }
+  }
   return json.metrics.ok === false ? 1 : 0;
 }
 

@@ -327,3 +327,14 @@ for (const [args, expected] of sweepErrors) {
     assert.match(lines[0]!, expected);
   });
 }
+
+Deno.test("--timeline draws a swimlane per thread with a legend, 100 columns when piped", async () => {
+  const r = await cli("blocking_vs_nonblocking", "--messages", "3", "--timeline", "--quiet");
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split("\n");
+  const lane = (name: string) => lines.find((l) => l.startsWith(name))!;
+  assert.match(lane("blocking: reader[1000]"), /\|[r~=]+\|$/);
+  assert.match(lane("nonblocking: reader[1000]"), /!{20,}/);
+  assert.ok(lines.filter((l) => l.includes("|")).every((l) => [...l].length <= 100));
+  assert.match(r.stdout, /# computing {3}s in a system call {3}! busy-polling \(EAGAIN\)/);
+});
