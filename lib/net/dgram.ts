@@ -38,6 +38,8 @@ class Packet {
   ) {}
   _fire(): void {
     const dst = this.dst;
+    // A crashed host drops everything.
+    if ((dst instanceof DatagramSocket ? dst._stack : dst).down) return;
     const sock = dst instanceof DatagramSocket ? dst : dst._findDatagram(this.address);
     // Nobody bound there: the datagram is dropped (the ICMP error is not modelled).
     if (sock !== null) sock._deliver(this.data, this.from);
@@ -71,6 +73,7 @@ export class DatagramSocket extends File implements SocketFile {
   #peer: Address | null = null;
   #pair: DatagramSocket | null = null;
   #closed = false;
+  readonly #incarnation: number;
 
   /**
    * Makes an unbound datagram socket; `sys.socket("dgram")` is the way.
@@ -80,6 +83,7 @@ export class DatagramSocket extends File implements SocketFile {
   constructor(stack: HostStack) {
     super();
     this._stack = stack;
+    this.#incarnation = stack.incarnation;
     this.#rcvbuf = Math.max(stack.host.options.rcvbuf, 212_992);
   }
 
@@ -283,7 +287,7 @@ export class DatagramSocket extends File implements SocketFile {
 
   /** @ignore A datagram arrived. */
   _deliver(data: Uint8Array, from: Address): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#incarnation !== this._stack.incarnation) return;
     // A connected socket receives only from its peer (connect(2)).
     if (this.#peer !== null && !this.#fromPeer(from)) return;
     if (this.#bytes + data.length > this.#rcvbuf) {
@@ -316,7 +320,7 @@ export class DatagramSocket extends File implements SocketFile {
         `${data.length} bytes on fd ${fd} exceed the ${MAX_DATAGRAM}-byte limit`,
       );
     }
-    const net = this._stack.network, sim = net.sim;
+    const net = this._stack.network;
     let dstStack = this._stack;
     if (address !== null) {
       const s = net._resolve(this._stack, address.host);
@@ -328,20 +332,28 @@ export class DatagramSocket extends File implements SocketFile {
     if (this._port < 0) this._stack._bindEphemeral(this, "udp");
     thread.charge("copy", copyTime(costs, data.length), "sendto");
     yield* thread.flush();
-    const path = net._path(this._stack, dstStack);
-    const t = path.arrival(sim.now, data.length + HEADER);
-    if (!path.drops()) {
-      const loop = dstStack === this._stack && address !== null && LOOPBACK_NAMES.has(address.host);
-      const from = { host: loop ? "localhost" : this._stack.host.name, port: this._port };
-      const copy = data.slice();
-      const packet = this.#pair !== null
-        ? new Packet(this.#pair, { host: "localhost", port: 0 }, copy, from)
-        : new Packet(dstStack, address!, copy, from);
-      // An instant path (loopback) delivers inside the sender's call, as Linux does.
-      if (t === sim.now) packet._fire();
-      else sim._enqueue(packet, t, 1);
-    }
+    this.#emit(dstStack, address, data);
     return data.length;
+  }
+
+  /** Puts one datagram on the path to `dstStack` (lost, delayed or duplicated as the path says). */
+  #emit(dstStack: HostStack, address: Address | null, data: Uint8Array): void {
+    const net = this._stack.network, sim = net.sim;
+    const path = net._path(this._stack, dstStack);
+    const t = path.send(sim.now, data.length + HEADER);
+    if (t < 0) return;
+    const loop = dstStack === this._stack && address !== null && LOOPBACK_NAMES.has(address.host);
+    const from = { host: loop ? "localhost" : this._stack.host.name, port: this._port };
+    const make = () =>
+      this.#pair !== null
+        ? new Packet(this.#pair, { host: "localhost", port: 0 }, data.slice(), from)
+        : new Packet(dstStack, address!, data.slice(), from);
+    // An instant path (loopback) delivers inside the sender's call, as Linux does.
+    const packet = make();
+    if (t === sim.now) packet._fire();
+    else sim._enqueue(packet, t, 1);
+    // A duplicated datagram arrives twice (UDP does not notice).
+    if (path.duplicated) sim._enqueue(make(), t, 1);
   }
 
   /** @ignore */
@@ -375,7 +387,7 @@ export class DatagramSocket extends File implements SocketFile {
     if (data.length > MAX_DATAGRAM) return "EMSGSIZE";
     const pair = this.#pair, address = pair === null ? this.#peer : null;
     if (pair === null && address === null) return "EDESTADDRREQ";
-    const net = this._stack.network, sim = net.sim;
+    const net = this._stack.network;
     let dstStack = this._stack;
     if (address !== null) {
       const found = net._resolve(this._stack, address.host);
@@ -383,17 +395,7 @@ export class DatagramSocket extends File implements SocketFile {
       dstStack = found;
     }
     if (this._port < 0) this._stack._bindEphemeral(this, "udp");
-    const path = net._path(this._stack, dstStack);
-    const t = path.arrival(sim.now, data.length + HEADER);
-    if (!path.drops()) {
-      const loop = dstStack === this._stack && address !== null && LOOPBACK_NAMES.has(address.host);
-      const from = { host: loop ? "localhost" : this._stack.host.name, port: this._port };
-      const packet = pair !== null
-        ? new Packet(pair, { host: "localhost", port: 0 }, data.slice(), from)
-        : new Packet(dstStack, address!, data.slice(), from);
-      if (t === sim.now) packet._fire();
-      else sim._enqueue(packet, t, 1);
-    }
+    this.#emit(dstStack, address, data);
     return data.length;
   }
 }

@@ -28,3 +28,4 @@ export * from "./network.ts";
 export * from "./stack.ts";
 export * from "./stream.ts";
 export * from "./dgram.ts";
+export * from "./fault_plan.ts";

@@ -7,7 +7,15 @@
 import type { Rng } from "../kernel/rng.ts";
 import type { Simulation } from "../kernel/simulation.ts";
 import { Host, type HostOptions } from "../os/host.ts";
-import { DEFAULT_LINK, type LinkParams, linkParams, LOOPBACK_LINK, Path } from "./path.ts";
+import {
+  checkFaultRule,
+  DEFAULT_LINK,
+  type FaultRule,
+  type LinkParams,
+  linkParams,
+  LOOPBACK_LINK,
+  Path,
+} from "./path.ts";
 import { HostStack } from "./stack.ts";
 
 /** Options for a new {@linkcode Network}. */
@@ -16,9 +24,42 @@ export interface NetworkOptions {
   readonly link?: Partial<LinkParams>;
   /** The loopback device of every host (default: no delay). */
   readonly loopback?: Partial<LinkParams>;
+  /**
+   * How long TCP keeps retransmitting before it gives up with ETIMEDOUT
+   * (TCP_USER_TIMEOUT's default; Linux's tcp_retries2 = 15 gives about
+   * 924.6 s).
+   */
+  readonly tcpUserTimeoutNs?: number;
 }
 
 const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "::1"]);
+
+/** A handle on a fault rule. */
+export interface FaultHandle {
+  /** Removes the rule from every path. */
+  remove(): void;
+}
+
+/** A handle on a partition. */
+export interface Partition {
+  /** Reconnects the two sides. */
+  heal(): void;
+}
+
+class FaultEntry {
+  constructor(readonly rule: FaultRule, readonly from: string | null, readonly to: string | null) {}
+  applies(from: string, to: string): boolean {
+    return from !== to && (this.from === null || this.from === from) &&
+      (this.to === null || this.to === to);
+  }
+}
+
+class Cut {
+  constructor(readonly from: ReadonlySet<string>, readonly to: ReadonlySet<string>) {}
+  applies(from: string, to: string): boolean {
+    return this.from.has(from) && this.to.has(to);
+  }
+}
 
 /**
  * Hosts joined by links. Every pair of hosts is reachable over the default
@@ -62,6 +103,10 @@ export class Network {
   readonly #default: LinkParams;
   readonly #loopback: LinkParams;
   readonly #rng: Rng;
+  readonly #faults: FaultEntry[] = [];
+  /** How long TCP retransmits before ETIMEDOUT, in ns. */
+  readonly tcpUserTimeout: number;
+  readonly #cuts: Cut[] = [];
 
   /**
    * Makes an empty network.
@@ -75,6 +120,11 @@ export class Network {
     this.#default = linkParams(options.link ?? {}, DEFAULT_LINK);
     this.#loopback = linkParams(options.loopback ?? {}, LOOPBACK_LINK);
     this.#rng = sim.rng.fork("net");
+    const ut = options.tcpUserTimeoutNs ?? 924_600_000_000;
+    if (typeof ut !== "number" || !(ut > 0) || !Number.isFinite(ut)) {
+      throw new RangeError(`Invalid tcpUserTimeoutNs "${String(ut)}": expected nanoseconds > 0`);
+    }
+    this.tcpUserTimeout = ut;
   }
 
   /** The hosts, in the order they joined. */
@@ -175,9 +225,146 @@ export class Network {
         ? this.#loopback
         : this.#links.get(`${from.host.name}\u0000${to.host.name}`) ?? this.#default;
       path = new Path(from.host.name, to.host.name, params, this.#rng);
+      for (const f of this.#faults) {
+        if (f.applies(from.host.name, to.host.name)) path.rules.push(f.rule);
+      }
+      for (const c of this.#cuts) if (c.applies(from.host.name, to.host.name)) path.blocked++;
       row.set(to, path);
     }
     return path;
+  }
+
+  /**
+   * Adds a fault rule to the paths from `from` to `to` (every host when
+   * omitted; `bothWays` adds the reverse too): drop, duplicate, delay,
+   * jitter, reorder, or cap the bandwidth of packets. The loopback device
+   * is never faulted. Returns a handle that removes the rule.
+   *
+   * @example Dropping a third of the datagrams from a to b
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Simulation } from "@iosim/iosim/kernel";
+   * const net = new Network(new Simulation());
+   * net.addHost("a");
+   * net.addHost("b");
+   * const f = net.addFault({ from: "a", to: "b", drop: 1 / 3 });
+   * assert.equal(net.path("a", "b").rules.length, 1);
+   * f.remove();
+   * assert.equal(net.path("a", "b").rules.length, 0);
+   * ```
+   *
+   * @param rule What to do to packets, and where.
+   * @returns A handle with `remove()`.
+   * @throws {RangeError} If a probability or time is out of range or a host is unknown.
+   */
+  addFault(
+    rule: FaultRule & {
+      readonly from?: Host | string;
+      readonly to?: Host | string;
+      readonly bothWays?: boolean;
+    },
+  ): FaultHandle {
+    const { from, to, bothWays, ...r } = rule;
+    checkFaultRule(r);
+    const a = from === undefined ? null : this.#stackOf(from).host.name;
+    const b = to === undefined ? null : this.#stackOf(to).host.name;
+    const entries = [new FaultEntry(r, a, b)];
+    if (bothWays === true) entries.push(new FaultEntry(r, b, a));
+    for (const e of entries) {
+      this.#faults.push(e);
+      this.#eachPath((p) => {
+        if (e.applies(p.from, p.to)) p.rules.push(e.rule);
+      });
+    }
+    this.#record("fault-rule", { from: a, to: b, bothWays: bothWays === true, ...r });
+    let removed = false;
+    return {
+      remove: () => {
+        if (removed) return;
+        removed = true;
+        for (const e of entries) {
+          this.#faults.splice(this.#faults.indexOf(e), 1);
+          this.#eachPath((p) => {
+            const i = p.rules.indexOf(e.rule);
+            if (e.applies(p.from, p.to) && i >= 0) p.rules.splice(i, 1);
+          });
+        }
+        this.#record("fault-rule-removed", { from: a, to: b });
+      },
+    };
+  }
+
+  /**
+   * Cuts the network between two groups of hosts (`side` and, by default,
+   * every other host): packets between them are lost until `heal()`. TCP
+   * keeps retransmitting and gives up with ETIMEDOUT after its user timeout;
+   * datagrams are gone. `oneWay` cuts only the direction from `side`.
+   *
+   * @example A partition that heals
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Simulation } from "@iosim/iosim/kernel";
+   * const net = new Network(new Simulation());
+   * net.addHost("a");
+   * net.addHost("b");
+   * const cut = net.partition(["a"]);
+   * assert.equal(net.path("a", "b").send(0, 10), -1);
+   * cut.heal();
+   * assert.ok(net.path("a", "b").send(0, 10) > 0);
+   * ```
+   *
+   * @param side Hosts on one side.
+   * @param other Hosts on the other side (default: all the rest).
+   * @param options `oneWay`: cut only packets from `side` to `other`.
+   * @returns A handle with `heal()`.
+   * @throws {RangeError} If a host is unknown or a host is on both sides.
+   */
+  partition(
+    side: readonly (Host | string)[] | Host | string,
+    other?: readonly (Host | string)[] | Host | string,
+    options: { readonly oneWay?: boolean } = {},
+  ): Partition {
+    const names = (x: readonly (Host | string)[] | Host | string) =>
+      new Set((Array.isArray(x) ? x : [x]).map((h) => this.#stackOf(h as Host | string).host.name));
+    const a = names(side);
+    const b = other === undefined
+      ? new Set([...this.#stacks.keys()].filter((n) => !a.has(n)))
+      : names(other);
+    for (const n of a) {
+      if (b.has(n)) throw new RangeError(`Invalid partition: host "${n}" is on both sides`);
+    }
+    const cuts = [new Cut(a, b)];
+    if (options.oneWay !== true) cuts.push(new Cut(b, a));
+    for (const c of cuts) {
+      this.#cuts.push(c);
+      this.#eachPath((p) => {
+        if (c.applies(p.from, p.to)) p.blocked++;
+      });
+    }
+    this.#record("partition", { side: [...a], other: [...b], oneWay: options.oneWay === true });
+    let healed = false;
+    return {
+      heal: () => {
+        if (healed) return;
+        healed = true;
+        for (const c of cuts) {
+          this.#cuts.splice(this.#cuts.indexOf(c), 1);
+          this.#eachPath((p) => {
+            if (c.applies(p.from, p.to)) p.blocked--;
+          });
+        }
+        this.#record("heal", { side: [...a], other: [...b] });
+      },
+    };
+  }
+
+  #eachPath(fn: (p: Path) => void): void {
+    for (const row of this.#paths.values()) for (const p of row.values()) fn(p);
+  }
+
+  #record(kind: string, data: Record<string, unknown>): void {
+    const trace = this.sim.trace;
+    if (trace.enabled) trace.emit(kind, -1, JSON.parse(JSON.stringify(data)));
   }
 
   #setLink(from: HostStack, to: HostStack, params: LinkParams): void {

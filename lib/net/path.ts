@@ -103,6 +103,18 @@ export class Path {
   packets = 0;
   /** Packets lost so far. */
   lost = 0;
+  /** Fault rules that apply to this path (kept by the network). */
+  rules: FaultRule[] = [];
+  /** How many partitions cut this path now. */
+  blocked = 0;
+  /** Whether the last packet sent was duplicated. */
+  duplicated = false;
+  /** Packets duplicated so far. */
+  duplicates = 0;
+  /** Packets held back so that later ones overtook them. */
+  reordered = 0;
+  /** Packets lost to partitions. */
+  cut = 0;
   readonly #rng: Rng;
   #busyUntil = 0;
 
@@ -127,16 +139,17 @@ export class Path {
    *
    * @param now The time it is handed to the link.
    * @param bytes Its size.
+   * @param bandwidth The rate to serialise at (default: the link's).
    * @returns The arrival time.
    */
-  arrival(now: number, bytes: number): number {
+  arrival(now: number, bytes: number, bandwidth: number = this.params.bandwidth): number {
     const p = this.params;
     this.packets++;
     this.bytes += bytes;
     let t = now;
-    if (p.bandwidth !== Infinity) {
+    if (bandwidth !== Infinity) {
       const start = Math.max(now, this.#busyUntil);
-      this.#busyUntil = start + Math.ceil(bytes / p.bandwidth);
+      this.#busyUntil = start + Math.ceil(bytes / bandwidth);
       t = this.#busyUntil;
     }
     t += p.latency;
@@ -156,4 +169,130 @@ export class Path {
     if (lost) this.lost++;
     return lost;
   }
+
+  /**
+   * Sends a packet through the link and the fault rules that apply to this
+   * path: returns its arrival time, or -1 when it is lost (a partition cuts
+   * the path, a rule drops it, or the link loses it). `duplicated` then says
+   * whether a rule duplicated it. Draws come from the network's seeded
+   * stream, only when a rule or the link needs one.
+   *
+   * @example A rule that drops everything
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Rng } from "@iosim/iosim/kernel";
+   * const path = new Path("a", "b", linkParams({ latency: 1000 }), new Rng(1));
+   * assert.equal(path.send(0, 100) > 0, true);
+   * path.rules.push({ drop: 1 });
+   * assert.equal(path.send(0, 100), -1);
+   * ```
+   *
+   * @param now When the packet is handed to the link.
+   * @param bytes Its size.
+   * @returns The arrival time, or -1.
+   */
+  send(now: number, bytes: number): number {
+    this.duplicated = false;
+    if (this.blocked > 0) {
+      this.packets++;
+      this.lost++;
+      this.cut++;
+      return -1;
+    }
+    // A bandwidth cap makes the path's bottleneck slower: packets queue behind it.
+    let bandwidth = this.params.bandwidth;
+    for (const r of this.rules) {
+      if (r.bandwidth !== undefined && r.bandwidth < bandwidth) bandwidth = r.bandwidth;
+    }
+    let t = this.arrival(now, bytes, bandwidth);
+    if (this.drops()) return -1;
+    for (const r of this.rules) {
+      if (r.drop !== undefined && r.drop > 0 && (r.drop >= 1 || this.#rng.random() < r.drop)) {
+        this.lost++;
+        return -1;
+      }
+      if (r.delay !== undefined) t += r.delay;
+      if (r.jitter !== undefined && r.jitter > 0) t += Math.floor(this.#rng.random() * r.jitter);
+      if (r.reorder !== undefined && r.reorder > 0 && this.#rng.random() < r.reorder) {
+        // Held back long enough for the packets behind it to overtake.
+        t += Math.max(1, 2 * this.params.latency + (r.delay ?? 0));
+        this.reordered++;
+      }
+      if (r.duplicate !== undefined && r.duplicate > 0 && this.#rng.random() < r.duplicate) {
+        this.duplicated = true;
+      }
+    }
+    if (this.duplicated) this.duplicates++;
+    return t;
+  }
+}
+
+/**
+ * What a fault rule does to each packet on the paths it applies to. Every
+ * probability is drawn per packet from the network's seeded stream.
+ */
+export interface FaultRule {
+  /** Probability that a packet is lost (TCP retransmits it; a datagram is gone). */
+  readonly drop?: number;
+  /** Probability that a packet is delivered twice (TCP ignores the copy). */
+  readonly duplicate?: number;
+  /** Extra one-way delay, in nanoseconds. */
+  readonly delay?: number;
+  /** Extra random delay from [0, jitter), in nanoseconds. */
+  readonly jitter?: number;
+  /** Probability that a packet is held back so later ones overtake it (TCP restores order). */
+  readonly reorder?: number;
+  /** A bandwidth cap, in bytes per nanosecond. */
+  readonly bandwidth?: number;
+}
+
+/**
+ * Checks a fault rule.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.throws(() => checkFaultRule({ drop: 2 }), /drop "2"/);
+ * ```
+ *
+ * @param rule The rule.
+ * @returns The rule.
+ * @throws {RangeError} If a probability is outside [0, 1] or a time or bandwidth is negative.
+ * @throws {TypeError} If a field is not a number.
+ */
+export function checkFaultRule(rule: FaultRule): FaultRule {
+  if (rule === null || typeof rule !== "object") {
+    throw new TypeError(`Invalid fault rule "${String(rule)}": expected an object`);
+  }
+  for (const key of ["drop", "duplicate", "reorder"] as const) {
+    const v = rule[key];
+    if (v === undefined) continue;
+    if (typeof v !== "number") {
+      throw new TypeError(`Invalid fault ${key} "${String(v)}": expected a number`);
+    }
+    if (!(v >= 0 && v <= 1)) {
+      throw new RangeError(`Invalid fault ${key} "${v}": expected a probability from 0 to 1`);
+    }
+  }
+  for (const key of ["delay", "jitter"] as const) {
+    const v = rule[key];
+    if (v === undefined) continue;
+    if (typeof v !== "number") {
+      throw new TypeError(`Invalid fault ${key} "${String(v)}": expected nanoseconds`);
+    }
+    if (!Number.isFinite(v) || v < 0) {
+      throw new RangeError(`Invalid fault ${key} "${v}": expected nanoseconds >= 0`);
+    }
+  }
+  if (rule.bandwidth !== undefined) {
+    if (typeof rule.bandwidth !== "number") {
+      throw new TypeError(`Invalid fault bandwidth "${String(rule.bandwidth)}"`);
+    }
+    if (!(rule.bandwidth > 0)) {
+      throw new RangeError(
+        `Invalid fault bandwidth "${rule.bandwidth}": expected bytes per ns > 0`,
+      );
+    }
+  }
+  return rule;
 }

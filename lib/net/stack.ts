@@ -36,6 +36,10 @@ export class HostStack implements NetworkStack {
   readonly #ports: Record<Proto, Map<number, Bound[]>> = { tcp: new Map(), udp: new Map() };
   readonly #next: Record<Proto, number> = { tcp: EPHEMERAL_FIRST, udp: EPHEMERAL_FIRST };
   #buffered = 0;
+  /** Bumped by a crash: sockets made before it are dead. */
+  incarnation = 0;
+  /** Whether the host is down (crashed and not restarted): it answers nothing. */
+  down = false;
 
   /**
    * Makes the stack; `network.addHost` does this.
@@ -149,8 +153,26 @@ export class HostStack implements NetworkStack {
     if (list.length === 0) this.#ports[proto].delete(sock._port);
   }
 
+  /**
+   * The host crashed: every socket dies without a word to its peers, every
+   * port is free again, and until `restart` nothing is answered.
+   */
+  crash(): void {
+    this.incarnation++;
+    this.down = true;
+    this.#ports.tcp.clear();
+    this.#ports.udp.clear();
+    this.#buffered = 0;
+  }
+
+  /** The host is back: new sockets work; old connections get RSTs. */
+  restart(): void {
+    this.down = false;
+  }
+
   /** @ignore A SYN for `address` arrived from `client`. */
   _syn(client: StreamSocket, address: Address): void {
+    if (this.down) return;
     const listener = this.#find("tcp", address) as StreamSocket | null;
     if (listener === null || listener._state !== 1) {
       client._refusedAt(this);

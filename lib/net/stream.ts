@@ -38,6 +38,9 @@ const SYN_RTO = 1_000_000_000;
 const SYN_RETRIES = 6;
 
 const DATA = 0, FIN = 1, RST = 2, SYN = 3, SYNACK = 4, ACK = 5, WINDOW = 6, SYN_TIMER = 7;
+const RETX_TIMER = 8;
+/** Linux's largest retransmission timeout (TCP_RTO_MAX). */
+const RTO_MAX = 120_000_000_000;
 
 type SocketErrno = "ECONNREFUSED" | "ECONNRESET" | "ETIMEDOUT" | "EPIPE";
 /** Linux's numbers for the errors SO_ERROR reports. */
@@ -52,6 +55,8 @@ const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "::1"]);
 /** A segment in flight (or a SYN timer): the kernel fires it on arrival. */
 class Segment {
   _slot = -1;
+  /** Order among the sender's segments, for retransmission. */
+  seq = 0;
   constructor(
     readonly kind: number,
     readonly from: StreamSocket,
@@ -75,7 +80,11 @@ class Segment {
       }
       case SYN_TIMER:
         return from._synTimer(this.attempt);
+      case RETX_TIMER:
+        return from._retxTimer();
       default:
+        // A crashed host answers nothing: the segment is lost and retransmitted.
+        if (to!._stack.down) return from._lostInFlight(this);
         return to!._arrive(kind, from, this.data);
     }
   }
@@ -147,6 +156,16 @@ export class StreamSocket extends File implements SocketFile {
   #synTimer: Segment | null = null;
   /** connect(2) started a handshake and has not yet reported it done (Linux's SS_CONNECTING). */
   #connecting = false;
+  /** Lost segments waiting for retransmission, and those held behind them, in order. */
+  #retx: Segment[] | null = null;
+  #retxTimer: Segment | null = null;
+  #rto = 0;
+  #lossSince = -1;
+  #nextSeq = 0;
+  /** The stack's incarnation when the socket was made: a crash makes it dead. */
+  readonly #incarnation: number;
+  /** TCP_USER_TIMEOUT in ns (0: the network's default). */
+  #userTimeout = 0;
 
   /**
    * Makes an unbound socket; `sys.socket()` is the way.
@@ -158,6 +177,12 @@ export class StreamSocket extends File implements SocketFile {
     this._stack = stack;
     this.#rcvbuf = stack.host.options.rcvbuf;
     this.#sndbuf = stack.host.options.sndbuf;
+    this.#incarnation = stack.incarnation;
+  }
+
+  /** Whether the socket died with its host (a crash): it answers nothing, sends nothing. */
+  get dead(): boolean {
+    return this.#incarnation !== this._stack.incarnation;
   }
 
   /** The bound local address, or `null`. */
@@ -353,6 +378,11 @@ export class StreamSocket extends File implements SocketFile {
     // none (EAGAIN, an error) costs only eagainNs.
     let work = this._unix ? costs.unixSendNs : costs.sendNs;
     const nonblocking = this.nonblocking || (flags & MSG_DONTWAIT) !== 0;
+    const inj = this._stack.host.faults;
+    if (inj !== null && data.length > 0 && inj.roll("enobufs", "send", thread.task.id)) {
+      thread.charge("syscall", costs.eagainNs, "send");
+      yield* thread.fail("ENOBUFS", "send", "an injected fault");
+    }
     let sent = 0;
     for (;;) {
       // After a partial send, the bytes accepted are returned; the error waits for the next call.
@@ -382,8 +412,13 @@ export class StreamSocket extends File implements SocketFile {
         );
       }
       const free = this.#sndbuf - this.#sndUsed;
+      let short = false;
       if (free > 0 && sent < data.length) {
-        const n = Math.min(free, data.length - sent);
+        let n = Math.min(free, data.length - sent);
+        if (inj !== null && n > 1 && inj.roll("shortWrite", "send", thread.task.id)) {
+          n = inj.int(1, n - 1);
+          short = true;
+        }
         // The kernel copies the user's bytes: later changes to `data` do not travel.
         (this.#snd ??= new ByteQueue()).push(data.slice(sent, sent + n));
         this.#sndUsed += n;
@@ -394,7 +429,7 @@ export class StreamSocket extends File implements SocketFile {
         }
         thread.charge("copy", copyTime(costs, n), "send");
       }
-      if (sent === data.length || data.length === 0) {
+      if (sent === data.length || data.length === 0 || short) {
         if (work > 0) thread.charge("syscall", work, "send");
         break;
       }
@@ -456,7 +491,14 @@ export class StreamSocket extends File implements SocketFile {
       const avail = this.received;
       // Queued data is read first, even after SHUT_RD or a reset (tcp_reset keeps the receive queue).
       if (avail > 0 && size > 0) {
-        const n = Math.min(size - got, avail);
+        let n = Math.min(size - got, avail);
+        const inj = this._stack.host.faults;
+        if (inj !== null) {
+          if (n > 1 && inj.roll("shortRead", "recv", thread.task.id)) n = inj.int(1, n - 1);
+          if (inj.faults.recvDelayNs !== undefined) {
+            thread.charge("user", inj.faults.recvDelayNs, "");
+          }
+        }
         const chunk = peek ? this.#rcv!.peek(n) : this.#rcv!.take(n);
         if (!peek) this._stack._buffered(-n);
         if (work > 0) pay();
@@ -560,6 +602,10 @@ export class StreamSocket extends File implements SocketFile {
         return;
       case "TCP_NODELAY":
         return;
+      case "TCP_USER_TIMEOUT":
+        // Milliseconds, as Linux takes it; 0 restores the system default.
+        this.#userTimeout = clampInt(option, value) * 1e6;
+        return;
       default:
         throw new SysError("EINVAL", "setsockopt", `unknown option "${String(option)}"`);
     }
@@ -578,6 +624,8 @@ export class StreamSocket extends File implements SocketFile {
         return (this._reuse & 2) >> 1;
       case "TCP_NODELAY":
         return 1;
+      case "TCP_USER_TIMEOUT":
+        return this.#userTimeout / 1e6;
       case "SO_ERROR": {
         const e = this.#takeError();
         return e === null ? 0 : ERRNO_NUMBERS[e];
@@ -602,6 +650,13 @@ export class StreamSocket extends File implements SocketFile {
   /** @ignore The last descriptor was closed. */
   override _release(): void {
     this._orphan = true;
+    if (this.dead) {
+      // Its host crashed: no FIN, no RST — the peer finds out by timing out.
+      this.#stopSynTimer();
+      this.#stopRetx();
+      this._state = CLOSED;
+      return;
+    }
     switch (this._state) {
       case LISTEN:
         for (const child of this.#accept ?? []) child._abort();
@@ -659,6 +714,15 @@ export class StreamSocket extends File implements SocketFile {
 
   /** @ignore A segment arrived at this socket (called by the network). */
   _arrive(kind: number, from: StreamSocket, data: Uint8Array | null): void {
+    if (this.dead) {
+      // The host came back without this connection: anything but a RST gets a RST.
+      if (kind === DATA && from._state !== CLOSED) {
+        from.#inFlight -= data!.length;
+        from.#sndUsed -= data!.length;
+      }
+      if (kind !== RST) this.#refuseFrom(from);
+      return;
+    }
     switch (kind) {
       case DATA: {
         const n = data!.length;
@@ -727,7 +791,7 @@ export class StreamSocket extends File implements SocketFile {
 
   /** @ignore A listener took a SYN from `client`: make the child and answer. */
   _acceptSyn(client: StreamSocket, remote: Address): void {
-    const net = this._stack.network, sim = net.sim;
+    const net = this._stack.network;
     const child = new StreamSocket(this._stack);
     // The child is a clone of the listener (sk_clone_lock): it inherits the buffer sizes.
     child.#rcvbuf = this.#rcvbuf;
@@ -741,16 +805,22 @@ export class StreamSocket extends File implements SocketFile {
     child._path = back;
     child._listener = this;
     client._handshake = child;
-    const t = back.arrival(sim.now, HEADER);
-    child.#lastArrival = t;
-    sim._enqueue(new Segment(SYNACK, child, client, null), t, 1);
+    child.#transmit(SYNACK, null);
   }
 
   /** @ignore Nothing listens where our SYN went (at `stack`): a RST comes back. */
   _refusedAt(stack: HostStack): void {
     const net = stack.network, sim = net.sim;
-    const back = net._path(stack, this._stack);
-    sim._enqueue(new Segment(RST, this, this, null), back.arrival(sim.now, HEADER), 1);
+    const t = net._path(stack, this._stack).send(sim.now, HEADER);
+    // A lost RST is not resent: the client's SYN timer tries again.
+    if (t >= 0) sim._enqueue(new Segment(RST, this, this, null), t, 1);
+  }
+
+  /** A segment reached this dead socket on a live host: a RST goes back to `to`. */
+  #refuseFrom(to: StreamSocket): void {
+    const net = this._stack.network, sim = net.sim;
+    const t = net._path(this._stack, to._stack).send(sim.now, HEADER);
+    if (t >= 0) sim._enqueue(new Segment(RST, this, to, null), t, 1);
   }
 
   /** @ignore The client gave up (SYN retries exhausted). */
@@ -799,9 +869,9 @@ export class StreamSocket extends File implements SocketFile {
 
   #sendSyn(dst: HostStack, address: Address, attempt: number): void {
     const sim = this._stack.network.sim;
-    const path = this._path!;
-    const t = path.arrival(sim.now, HEADER);
-    if (!path.drops()) {
+    const t = this._path!.send(sim.now, HEADER);
+    // A lost SYN (or one to a crashed host) gets no answer: the timer resends it.
+    if (t >= 0 && !dst.down) {
       sim._enqueue(new Segment(SYN, this, null, null, attempt, dst, address), t, 1);
     }
     // Retransmit (or give up) if no answer comes: 1 s, then doubling.
@@ -818,7 +888,7 @@ export class StreamSocket extends File implements SocketFile {
 
   /** @ignore A SYN timer fired. */
   _synTimer(attempt: number): void {
-    if (this._state !== SYN_SENT || this._handshake !== null) return;
+    if (this._state !== SYN_SENT || this._handshake !== null || this.dead) return;
     if (attempt >= SYN_RETRIES) {
       this._timedOut();
       return;
@@ -833,20 +903,112 @@ export class StreamSocket extends File implements SocketFile {
   }
 
   #transmit(kind: number, data: Uint8Array | null): void {
-    const net = this._stack.network, sim = net.sim;
-    const path = this._path!;
-    let t = path.arrival(sim.now, (data === null ? 0 : data.length) + HEADER);
-    // TCP retransmits a lost segment after the RTO; what follows waits behind it.
-    if (path.drops()) t += RTO_MIN + 2 * path.params.latency;
-    if (t < this.#lastArrival) t = this.#lastArrival;
     const segment = new Segment(kind, this, this._peer, data);
+    segment.seq = this.#nextSeq++;
+    // Behind a lost segment, later ones wait: TCP delivers in order.
+    if (this.#retx !== null) this.#retx.push(segment);
+    else this.#send(segment);
+  }
+
+  /** Puts a segment on the path; a lost one starts the retransmission timer. */
+  #send(segment: Segment): boolean {
+    const sim = this._stack.network.sim;
+    const path = this._path!;
+    const bytes = (segment.data === null ? 0 : segment.data.length) + HEADER;
+    let t = path.send(sim.now, bytes);
+    if (t < 0) {
+      this.#lose([segment]);
+      return false;
+    }
+    if (t < this.#lastArrival) t = this.#lastArrival;
     // An instant path (loopback) delivers inside the sender's call, as Linux does,
     // unless an earlier segment due now might still be queued.
     const now = t === sim.now && (this.#lastArrival < t || this.#lastSync);
     this.#lastArrival = t;
     this.#lastSync = now;
+    // A duplicated segment changes nothing: the receiver's TCP drops the copy.
     if (now) segment._fire();
     else sim._enqueue(segment, t, 1);
+    return true;
+  }
+
+  /** Segments were lost: keep them in order and arm the retransmission timer. */
+  #lose(segments: Segment[]): void {
+    const sim = this._stack.network.sim;
+    if (this.#retx === null) {
+      this.#retx = [];
+      this.#lossSince = sim.now;
+      this.#rto = Math.max(RTO_MIN, 3 * this._path!.params.latency);
+    }
+    for (const seg of segments) {
+      let i = this.#retx.length;
+      while (i > 0 && this.#retx[i - 1]!.seq > seg.seq) i--;
+      this.#retx.splice(i, 0, seg);
+    }
+    if (this.#retxTimer === null) {
+      this.#retxTimer = new Segment(RETX_TIMER, this, null, null);
+      sim._enqueue(this.#retxTimer, sim.now + this.#rto, 1);
+    }
+  }
+
+  /** @ignore A segment reached a crashed host: lost, so it will be sent again. */
+  _lostInFlight(segment: Segment): void {
+    if (this._state === CLOSED || this.dead) return;
+    this.#lose([segment]);
+  }
+
+  /** @ignore The retransmission timer fired: resend the oldest lost segment. */
+  _retxTimer(): void {
+    this.#retxTimer = null;
+    const queue = this.#retx;
+    if (queue === null || queue.length === 0 || this._state === CLOSED || this.dead) {
+      this.#retx = null;
+      return;
+    }
+    const sim = this._stack.network.sim;
+    const path = this._path!;
+    const head = queue[0]!;
+    const t = path.send(sim.now, (head.data === null ? 0 : head.data.length) + HEADER);
+    if (t < 0 || head.to!._stack.down) {
+      const limit = this.#userTimeout > 0 ? this.#userTimeout : this._stack.network.tcpUserTimeout;
+      if (sim.now - this.#lossSince >= limit) {
+        this.#giveUp();
+        return;
+      }
+      this.#rto = Math.min(this.#rto * 2, RTO_MAX);
+      this.#retxTimer = new Segment(RETX_TIMER, this, null, null);
+      sim._enqueue(this.#retxTimer, sim.now + this.#rto, 1);
+      return;
+    }
+    // The head got through: the rest follow it, in order, until one is lost again.
+    this.#retx = null;
+    const at = Math.max(t, this.#lastArrival);
+    this.#lastArrival = at;
+    this.#lastSync = false;
+    sim._enqueue(head, at, 1);
+    for (let i = 1; i < queue.length; i++) {
+      // #send may have lost one again: the rest then wait behind it.
+      const waiting = this.#retx as Segment[] | null;
+      if (waiting !== null) waiting.push(queue[i]!);
+      else this.#send(queue[i]!);
+    }
+  }
+
+  /** Retransmissions ran past the user timeout: the connection is dead (ETIMEDOUT). */
+  #giveUp(): void {
+    this.#stopRetx();
+    this.#err = "ETIMEDOUT";
+    this.#reset = true;
+    this.#drop(true);
+    this._wake(POLLIN | POLLOUT | POLLERR | POLLHUP);
+  }
+
+  #stopRetx(): void {
+    this.#retx = null;
+    if (this.#retxTimer !== null) {
+      this._stack.network.sim._cancel(this.#retxTimer);
+      this.#retxTimer = null;
+    }
   }
 
   /** Wakes every waiter, exclusive ones included (Linux's wake_up_interruptible_all). */
@@ -879,6 +1041,7 @@ export class StreamSocket extends File implements SocketFile {
 
   /** Closes the connection at once; a reset by the peer keeps what was received for reading. */
   #drop(keepReceived = false): void {
+    this.#stopRetx();
     if (!keepReceived && this.#rcv !== null) {
       this._stack._buffered(-this.#rcv.length);
       this.#rcv.clear();

@@ -128,7 +128,12 @@ function hostWithFakeStack(options: HostOptions = {}): [Simulation, Host, FakeSo
     made.push(f);
     return f as unknown as SocketFile;
   };
-  const stack: NetworkStack = { socket: make, socketpair: () => [make(), make()] };
+  const stack: NetworkStack = {
+    socket: make,
+    socketpair: () => [make(), make()],
+    crash: () => {},
+    restart: () => {},
+  };
   host._stack = stack;
   return [sim, host, made];
 }

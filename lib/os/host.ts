@@ -10,6 +10,9 @@ import { Cpu } from "./cpu.ts";
 import { DEFAULT_NOFILE, DEFAULT_NOFILE_HARD } from "./fd_table.ts";
 import { type OnError, Process, type ThreadBody } from "./process.ts";
 import type { NetworkStack } from "./socket_api.ts";
+import { StateError } from "../kernel/errors.ts";
+import { FaultInjector, type SyscallFaults } from "./faults.ts";
+import { type SignalName, toSigno } from "./signals.ts";
 
 /** Options for a new {@linkcode Host}. */
 export interface HostOptions {
@@ -114,6 +117,10 @@ export class Host {
   readonly processes: Map<number, Process> = new Map();
   /** @ignore The network stack, set when the host joins a network. */
   _stack: NetworkStack | null = null;
+  /** Injected system-call faults, when `injectFaults` turned them on. */
+  faults: FaultInjector | null = null;
+  #down = false;
+  #crashes = 0;
   #nextPid = 1000;
   #liveThreads = 0;
 
@@ -150,6 +157,91 @@ export class Host {
     }
   }
 
+  /** Whether the host is down: crashed and not yet restarted. */
+  get down(): boolean {
+    return this.#down;
+  }
+
+  /**
+   * Crashes the host: every process dies at once (as by SIGKILL), its
+   * sockets vanish without a FIN or a RST — peers find out by timing out, or
+   * by a RST once the host is back — and nothing is answered until
+   * `restart()`.
+   *
+   * @example A crash kills every process
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { ms, Simulation } from "@iosim/iosim/kernel";
+   * const sim = new Simulation();
+   * const host = new Host(sim, { name: "box" });
+   * const p = host.spawn("server", function* (sys) {
+   *   yield* sys.sleep(ms(10));
+   * });
+   * sim.schedule(ms(1), () => host.crash());
+   * sim.run();
+   * assert.equal(p.exitCode, -9);
+   * assert.equal(host.down, true);
+   * ```
+   */
+  crash(): void {
+    if (this.#down) return;
+    this.#down = true;
+    this.#crashes++;
+    // The stack first: sockets closed by the dying processes must stay silent.
+    this._stack?.crash();
+    for (const p of this.processes.values()) if (p.alive) p._exit(-9);
+    if (this.sim.trace.enabled) this.sim.trace.emit("crash", -1, { host: this.name });
+  }
+
+  /**
+   * Brings a crashed host back, with no processes: start its services again.
+   */
+  restart(): void {
+    if (!this.#down) return;
+    this.#down = false;
+    this._stack?.restart();
+    if (this.sim.trace.enabled) this.sim.trace.emit("restart", -1, { host: this.name });
+  }
+
+  /** How many times the host crashed. */
+  get crashes(): number {
+    return this.#crashes;
+  }
+
+  /**
+   * Sends a signal to a process of this host from outside (a fault plan,
+   * a test): as kill(2) would.
+   *
+   * @param target The pid or the process name (the oldest live one with that name).
+   * @param sig The signal.
+   * @returns Whether a live process got it.
+   * @throws {RangeError} For an unknown signal.
+   */
+  signal(target: number | string, sig: number | SignalName): boolean {
+    const signo = toSigno(sig);
+    const p = typeof target === "number"
+      ? this.processes.get(target)
+      : [...this.processes.values()].find((q) => q.name === target && q.alive);
+    if (p === undefined || !p.alive) return false;
+    p._signal(signo, { signo });
+    return true;
+  }
+
+  /**
+   * Injects system-call faults on this host (EINTR, short reads and
+   * writes, EMFILE, ENOBUFS, slow readers), drawn from the host's own
+   * seeded stream; `null` turns them off.
+   *
+   * @param faults What to inject.
+   * @throws {RangeError} If a probability is out of range.
+   * @throws {TypeError} If a field is unknown.
+   */
+  injectFaults(faults: SyscallFaults | null): void {
+    this.faults = faults === null
+      ? null
+      : new FaultInjector(this.sim, this.name, this.sim.rng.fork(`faults:${this.name}`), faults);
+  }
+
   /** How many threads are running on the host. */
   get threadCount(): number {
     return this.#liveThreads;
@@ -175,6 +267,11 @@ export class Host {
 
   /** @ignore Starts a process, as a child of `parent` (fork) or of nobody. */
   _spawn(name: string, body: ThreadBody, options: ProcessOptions, parent: Process | null): Process {
+    if (this.#down) {
+      throw new StateError(
+        `Cannot start "${name}" on host "${this.name}": it is down (restart it first)`,
+      );
+    }
     if (typeof name !== "string" || name.length === 0) {
       throw new TypeError(`Invalid process name "${String(name)}": it must be a non-empty string`);
     }

@@ -36,3 +36,4 @@ export * from "./host.ts";
 export * from "./sys.ts";
 export * from "./socket_api.ts";
 export * from "./signals.ts";
+export * from "./faults.ts";

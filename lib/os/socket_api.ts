@@ -44,7 +44,8 @@ export type SocketOption =
   | "SO_REUSEADDR"
   | "SO_REUSEPORT"
   | "TCP_NODELAY"
-  | "SO_ERROR";
+  | "SO_ERROR"
+  | "TCP_USER_TIMEOUT";
 
 /** How `shutdown` closes a socket's halves. */
 export type ShutdownHow = "SHUT_RD" | "SHUT_WR" | "SHUT_RDWR";
@@ -96,6 +97,10 @@ export interface NetworkStack {
   socket(type: SocketType): SocketFile;
   /** Makes a connected pair of sockets on this host. */
   socketpair(type: SocketType): [SocketFile, SocketFile];
+  /** The host crashed: sockets die silently, ports are freed, nothing is answered. */
+  crash(): void;
+  /** The host is back up. */
+  restart(): void;
 }
 
 /** recv/send flag: do not block this call (as if O_NONBLOCK). */

@@ -1057,6 +1057,11 @@ export class Sys {
    * @returns The operation, for `yield*`; it gives the descriptor.
    */
   *_install(call: string, file: File): ThreadRoutine<number> {
+    const inj = this.host.faults;
+    if (inj !== null && inj.roll("emfile", call, this.thread.task.id)) {
+      file._closeLast();
+      return yield* this.thread.fail("EMFILE", call, "an injected fault");
+    }
     const fd = this.process.fds.install(file);
     if (fd < 0) {
       file._closeLast();

@@ -7,6 +7,7 @@
 import { Interrupt } from "../kernel/errors.ts";
 import type { Blocker, Event } from "../kernel/event.ts";
 import type { Op } from "../kernel/op.ts";
+import { TIMEOUT as TIMEOUT_VALUE } from "../kernel/simulation.ts";
 import type { TIMEOUT } from "../kernel/simulation.ts";
 import type { Task } from "../kernel/task.ts";
 import type { CostModel } from "./costs.ts";
@@ -325,6 +326,14 @@ export class Thread {
     const t0 = sim.now;
     this._waitSince = t0;
     this._waitKind = kind;
+    // An injected fault may end the wait early with EINTR.
+    const inj = this.process.host.faults;
+    let interruptAt = -1;
+    if (inj !== null && inj.roll("eintr", call, this.task.id)) {
+      interruptAt = sim.now + inj.interruptAfter();
+      if (timeout !== undefined && sim.now + timeout <= interruptAt) interruptAt = -1;
+      else timeout = interruptAt - sim.now;
+    }
     let value: T | typeof TIMEOUT;
     try {
       value = (yield* sim.park<T>(blocker, timeout)) as T | typeof TIMEOUT;
@@ -341,6 +350,10 @@ export class Thread {
     this.#record(kind, t0, sim.now - t0);
     this.usage.wakeups++;
     yield* this.acquire(true);
+    if (interruptAt >= 0 && value === TIMEOUT_VALUE && sim.now >= interruptAt) {
+      yield* this.flush();
+      throw new SysError("EINTR", call, "an injected fault interrupted the wait");
+    }
     if (this._poked) yield* this.deliverSignals();
     return value;
   }
