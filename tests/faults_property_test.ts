@@ -3,13 +3,16 @@
  * with fast-check:
  *
  * - streams: every byte written arrives exactly once and in order, or the
- *   reader sees an error (ECONNRESET, ETIMEDOUT, EOF after a crash);
+ *   reader sees an error (ECONNRESET, ETIMEDOUT, EOF after a crash), or the
+ *   writer gave up with ETIMEDOUT (Linux's tcp_write_err sends no reset, so
+ *   the reader is never told and may wait for ever, as it would for real);
  * - datagrams: none is altered; losses and duplicates happen only when the
  *   plan allows them.
  *
- * A failure prints the seed and the shrunk counterexample, and the command
- * that replays it: `deno test --allow-read tests/faults_property_test.ts --
- * --seed=S --path=P`.
+ * The runs are the same every time (fast-check seed 42) so CI is
+ * deterministic; pass `--seed=S` to explore others. A failure prints the seed
+ * and the shrunk counterexample, and the command that replays it:
+ * `deno test --allow-read tests/faults_property_test.ts -- --seed=S --path=P`.
  */
 
 import assert from "node:assert/strict";
@@ -20,7 +23,7 @@ import { SysError, type ThreadRoutine } from "../lib/os/mod.ts";
 
 /** fast-check's seed and path from the command line, to replay a failure. */
 function replay(): { seed?: number; path?: string } {
-  const out: { seed?: number; path?: string } = {};
+  const out: { seed?: number; path?: string } = { seed: 42 };
   for (const a of Deno.args) {
     const m = /^--(seed|path)=(.+)$/.exec(a);
     if (m?.[1] === "seed") out.seed = Number(m[2]);
@@ -99,6 +102,7 @@ Deno.test("streams: every byte arrives once and in order, or the reader sees an 
       const expected = Uint8Array.from({ length: total }, (_, i) => (i * 7 + (i >> 8)) % 256);
       let received = new Uint8Array(0);
       let readerError: string | null = null;
+      let writerError: string | null = null;
       net.addHost("server").spawn("reader", function* (sys): ThreadRoutine<void> {
         const ls = yield* sys.socket();
         yield* sys.bind(ls, ["0.0.0.0", 9000]);
@@ -135,6 +139,7 @@ Deno.test("streams: every byte arrives once and in order, or the reader sees an 
           yield* sys.recv(fd, 1); // wait for the reader's close
         } catch (e) {
           if (!(e instanceof SysError)) throw e;
+          writerError = e.errno;
         }
       }, { onError: "exit" });
       applyFaultPlan(net, { actions: plan });
@@ -145,9 +150,12 @@ Deno.test("streams: every byte arrives once and in order, or the reader sees an 
       for (let i = 0; i < received.length; i++) {
         if (received[i] !== expected[i]) assert.fail(`byte ${i} differs`);
       }
-      // And it is all of it, unless the reader saw an error or its host crashed.
+      // And it is all of it, unless the reader saw an error, its host crashed,
+      // or the writer timed out (silently, for the reader: no reset is sent).
       const crashed = net.host("server")!.crashes > 0;
-      if (readerError === null && !crashed) assert.equal(received.length, total);
+      if (readerError === null && !crashed && writerError !== "ETIMEDOUT") {
+        assert.equal(received.length, total, `writer error ${writerError}`);
+      }
     },
     100,
   );

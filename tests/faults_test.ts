@@ -115,6 +115,27 @@ Deno.test("a partition that never heals ends a connection with ETIMEDOUT after t
   assert.ok(at >= 2000 && at < 4000, `at ${at} ms`);
 });
 
+Deno.test("lost SYN-ACKs: the server's half-open child gives up, the client's resent SYN starts afresh", () => {
+  const sim = new Simulation({ seed: 1 });
+  const net = new Network(sim, { link: { latency: us(100) }, tcpUserTimeoutNs: ms(2000) });
+  net.addHost("server").spawn("echo", echoServer, { daemon: true });
+  net.addHost("client");
+  // Every SYN-ACK is lost for 5 s: longer than the server keeps resending it.
+  const cut = net.addFault({ from: "server", to: "client", drop: 1 });
+  sim.schedule(ms(5000), () => cut.remove());
+  let doneAt = -1;
+  net.host("client")!.spawn("c", function* (sys) {
+    yield* roundTrip(sys, 100);
+    doneAt = sys.now;
+  });
+  sim.run();
+  // The first child resent its SYN-ACK at 0.2, 0.6 and 1.4 s and gave up at
+  // 3 s; the client's SYN resent at 3 s made a second child, whose SYN-ACK
+  // resent at 6 s (after the cut) got through. Without the resent SYN the
+  // client would wait for ever.
+  assert.ok(doneAt > ms(6000) && doneAt < ms(6100), `done at ${doneAt}`);
+});
+
 Deno.test("a crashed host drops its connections silently; after restart the peer gets ECONNRESET", () => {
   const [sim, net] = world();
   const server = net.host("server")!;

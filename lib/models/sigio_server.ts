@@ -53,7 +53,8 @@ export interface SigioServerOptions extends ServerOptions {
  * net.addHost("cli").spawn("load", closedLoopClient({ ...ex, server: ["srv", 80], connections: 2, rounds: 3, stats }));
  * sim.run();
  * assert.equal(stats.completed, 6);
- * assert.ok(srv.signals.delivered >= 6);
+ * // A SIGIO raised while one is pending merges into it: standard signals do not queue.
+ * assert.ok(srv.signals.delivered > 0 && srv.signals.coalesced > 0);
  * ```
  *
  * @param opts Port, exchange, signal kind, background work.

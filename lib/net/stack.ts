@@ -178,6 +178,9 @@ export class HostStack implements NetworkStack {
       client._refusedAt(this);
       return;
     }
+    // A resent SYN while our SYN-ACK is still being retransmitted: that timer answers it.
+    const child = client._handshake;
+    if (child !== null && child._halfOpen && !child.dead && child._stack === this) return;
     // A full accept queue drops the SYN; the client retransmits it later.
     if (!listener._offer()) return;
     const loop = client._stack === this && LOOPBACK.has(address.host);

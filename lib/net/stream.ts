@@ -90,6 +90,24 @@ class Segment {
   }
 }
 
+const ORPHAN = 1, NOSPACE = 2, UNIX = 4, LAST_SYNC = 8, RD_EOF = 16, RD_SHUT = 32, WR_SHUT = 64;
+const FIN_SENT = 128, WINDOW_WANTED = 256, RESET = 512, CONNECTING = 1024;
+const HALF_OPEN = 2048;
+
+/** What only some sockets need: kept apart so the common socket stays small. */
+class Side {
+  handshake: StreamSocket | null = null;
+  accept: StreamSocket[] | null = null;
+  backlog = 0;
+  pendingChildren = 0;
+  synTimer: Segment | null = null;
+  retx: Segment[] | null = null;
+  retxTimer: Segment | null = null;
+  rto = 0;
+  lossSince = -1;
+  userTimeout = 0;
+}
+
 /**
  * A TCP-like stream socket. Data sent goes into the send buffer (blocking
  * while it is full), is carried over the path to the peer as the peer's
@@ -103,15 +121,25 @@ class Segment {
  */
 export class StreamSocket extends File implements SocketFile {
   /** A socket. */
-  readonly kind = "socket" as const;
+  get kind(): "socket" {
+    return "socket";
+  }
   /** A stream socket. */
-  readonly type = "stream" as const;
+  get type(): "stream" {
+    return "stream";
+  }
   /** @ignore */
   readonly _stack: HostStack;
   /** @ignore */
   _state = FRESH;
   /** @ignore Whether no descriptor refers to it any more. */
-  _orphan = false;
+  get _orphan(): boolean {
+    return (this.#bits & ORPHAN) !== 0;
+  }
+  /** @ignore */
+  set _orphan(v: boolean) {
+    this.#bits = v ? this.#bits | ORPHAN : this.#bits & ~ORPHAN;
+  }
   /** @ignore The bound address's host part ("0.0.0.0", "localhost" or the host name). */
   _bindHost = "";
   /** @ignore The bound port, or -1. */
@@ -127,11 +155,33 @@ export class StreamSocket extends File implements SocketFile {
   /** @ignore SO_REUSEADDR / SO_REUSEPORT. */
   _reuse = 0;
   /** @ignore A send found the buffer full (SOCK_NOSPACE): the next write space raises SIGIO. */
-  _nospace = false;
+  get _nospace(): boolean {
+    return (this.#bits & NOSPACE) !== 0;
+  }
+  /** @ignore */
+  set _nospace(v: boolean) {
+    this.#bits = v ? this.#bits | NOSPACE : this.#bits & ~NOSPACE;
+  }
   /** @ignore A local (socketpair, AF_UNIX) socket: cheaper calls. */
-  _unix = false;
+  get _unix(): boolean {
+    return (this.#bits & UNIX) !== 0;
+  }
+  /** @ignore */
+  set _unix(v: boolean) {
+    this.#bits = v ? this.#bits | UNIX : this.#bits & ~UNIX;
+  }
   /** @ignore The server-side child once a listener took our SYN. */
-  _handshake: StreamSocket | null = null;
+  get _handshake(): StreamSocket | null {
+    return this.#side === null ? null : this.#side.handshake;
+  }
+  /** @ignore */
+  set _handshake(v: StreamSocket | null) {
+    if (this.#side !== null || v !== null) (this.#side ??= new Side()).handshake = v;
+  }
+  /** Booleans packed into one field (a socket is small: there may be a million). */
+  #bits = 0;
+  /** State only some sockets need (listening, connecting, recovering from loss). */
+  #side: Side | null = null;
   #rcv: ByteQueue | null = null;
   #rcvbuf: number;
   #snd: ByteQueue | null = null;
@@ -141,31 +191,124 @@ export class StreamSocket extends File implements SocketFile {
   #inFlight = 0;
   /** When the last segment sent arrives (-1: none sent yet). */
   #lastArrival = -1;
-  #lastSync = false;
-  #rdEof = false;
-  #rdShut = false;
-  #wrShut = false;
-  #finSent = false;
-  #windowWanted = false;
+  get #lastSync(): boolean {
+    return (this.#bits & LAST_SYNC) !== 0;
+  }
+  set #lastSync(v: boolean) {
+    this.#bits = v ? this.#bits | LAST_SYNC : this.#bits & ~LAST_SYNC;
+  }
+  get #rdEof(): boolean {
+    return (this.#bits & RD_EOF) !== 0;
+  }
+  set #rdEof(v: boolean) {
+    this.#bits = v ? this.#bits | RD_EOF : this.#bits & ~RD_EOF;
+  }
+  get #rdShut(): boolean {
+    return (this.#bits & RD_SHUT) !== 0;
+  }
+  set #rdShut(v: boolean) {
+    this.#bits = v ? this.#bits | RD_SHUT : this.#bits & ~RD_SHUT;
+  }
+  get #wrShut(): boolean {
+    return (this.#bits & WR_SHUT) !== 0;
+  }
+  set #wrShut(v: boolean) {
+    this.#bits = v ? this.#bits | WR_SHUT : this.#bits & ~WR_SHUT;
+  }
+  get #finSent(): boolean {
+    return (this.#bits & FIN_SENT) !== 0;
+  }
+  set #finSent(v: boolean) {
+    this.#bits = v ? this.#bits | FIN_SENT : this.#bits & ~FIN_SENT;
+  }
+  get #windowWanted(): boolean {
+    return (this.#bits & WINDOW_WANTED) !== 0;
+  }
+  set #windowWanted(v: boolean) {
+    this.#bits = v ? this.#bits | WINDOW_WANTED : this.#bits & ~WINDOW_WANTED;
+  }
   #err: SocketErrno | null = null;
-  #reset = false;
-  #accept: StreamSocket[] | null = null;
-  #backlog = 0;
-  #pendingChildren = 0;
+  get #reset(): boolean {
+    return (this.#bits & RESET) !== 0;
+  }
+  set #reset(v: boolean) {
+    this.#bits = v ? this.#bits | RESET : this.#bits & ~RESET;
+  }
+  get #accept(): StreamSocket[] | null {
+    return this.#side === null ? null : this.#side.accept;
+  }
+  set #accept(v: StreamSocket[] | null) {
+    if (this.#side !== null || v !== null) (this.#side ??= new Side()).accept = v;
+  }
+  get #backlog(): number {
+    return this.#side === null ? 0 : this.#side.backlog;
+  }
+  set #backlog(v: number) {
+    if (this.#side !== null || v !== 0) (this.#side ??= new Side()).backlog = v;
+  }
+  get #pendingChildren(): number {
+    return this.#side === null ? 0 : this.#side.pendingChildren;
+  }
+  set #pendingChildren(v: number) {
+    if (this.#side !== null || v !== 0) (this.#side ??= new Side()).pendingChildren = v;
+  }
+  /** @ignore A server-side child that sent its SYN-ACK and waits for the ACK (SYN_RECV). */
+  get _halfOpen(): boolean {
+    return (this.#bits & HALF_OPEN) !== 0;
+  }
+  /** @ignore */
+  set _halfOpen(v: boolean) {
+    this.#bits = v ? this.#bits | HALF_OPEN : this.#bits & ~HALF_OPEN;
+  }
   /** The pending SYN retransmission timer. */
-  #synTimer: Segment | null = null;
+  get #synTimer(): Segment | null {
+    return this.#side === null ? null : this.#side.synTimer;
+  }
+  set #synTimer(v: Segment | null) {
+    if (this.#side !== null || v !== null) (this.#side ??= new Side()).synTimer = v;
+  }
   /** connect(2) started a handshake and has not yet reported it done (Linux's SS_CONNECTING). */
-  #connecting = false;
+  get #connecting(): boolean {
+    return (this.#bits & CONNECTING) !== 0;
+  }
+  set #connecting(v: boolean) {
+    this.#bits = v ? this.#bits | CONNECTING : this.#bits & ~CONNECTING;
+  }
   /** Lost segments waiting for retransmission, and those held behind them, in order. */
-  #retx: Segment[] | null = null;
-  #retxTimer: Segment | null = null;
-  #rto = 0;
-  #lossSince = -1;
+  get #retx(): Segment[] | null {
+    return this.#side === null ? null : this.#side.retx;
+  }
+  set #retx(v: Segment[] | null) {
+    if (this.#side !== null || v !== null) (this.#side ??= new Side()).retx = v;
+  }
+  get #retxTimer(): Segment | null {
+    return this.#side === null ? null : this.#side.retxTimer;
+  }
+  set #retxTimer(v: Segment | null) {
+    if (this.#side !== null || v !== null) (this.#side ??= new Side()).retxTimer = v;
+  }
+  get #rto(): number {
+    return this.#side === null ? 0 : this.#side.rto;
+  }
+  set #rto(v: number) {
+    if (this.#side !== null || v !== 0) (this.#side ??= new Side()).rto = v;
+  }
+  get #lossSince(): number {
+    return this.#side === null ? -1 : this.#side.lossSince;
+  }
+  set #lossSince(v: number) {
+    if (this.#side !== null || v !== -1) (this.#side ??= new Side()).lossSince = v;
+  }
   #nextSeq = 0;
   /** The stack's incarnation when the socket was made: a crash makes it dead. */
   readonly #incarnation: number;
   /** TCP_USER_TIMEOUT in ns (0: the network's default). */
-  #userTimeout = 0;
+  get #userTimeout(): number {
+    return this.#side === null ? 0 : this.#side.userTimeout;
+  }
+  set #userTimeout(v: number) {
+    if (this.#side !== null || v !== 0) (this.#side ??= new Side()).userTimeout = v;
+  }
 
   /**
    * Makes an unbound socket; `sys.socket()` is the way.
@@ -777,6 +920,7 @@ export class StreamSocket extends File implements SocketFile {
   _synAck(child: StreamSocket): void {
     if (this._state !== SYN_SENT) {
       // We gave up meanwhile: the server's half-open child is reset.
+      child._halfOpen = false;
       child._listener?._childFailed();
       child._listener = null;
       child.#drop();
@@ -804,6 +948,7 @@ export class StreamSocket extends File implements SocketFile {
     child._remote = remote;
     child._path = back;
     child._listener = this;
+    child._halfOpen = true;
     client._handshake = child;
     child.#transmit(SYNACK, null);
   }
@@ -843,6 +988,8 @@ export class StreamSocket extends File implements SocketFile {
 
   /** @ignore The final ACK of a handshake arrived: queue the child for accept. */
   _enqueueChild(child: StreamSocket): void {
+    if (!child._halfOpen) return; // a duplicate ACK
+    child._halfOpen = false;
     this.#pendingChildren--;
     if (this._state !== LISTEN) {
       child._listener = null;
@@ -888,7 +1035,9 @@ export class StreamSocket extends File implements SocketFile {
 
   /** @ignore A SYN timer fired. */
   _synTimer(attempt: number): void {
-    if (this._state !== SYN_SENT || this._handshake !== null || this.dead) return;
+    // The SYN is resent until the SYN-ACK arrives, even if the server has it:
+    // the SYN-ACK may be the one lost, and its sender may give up first.
+    if (this._state !== SYN_SENT || this.dead) return;
     if (attempt >= SYN_RETRIES) {
       this._timedOut();
       return;
@@ -997,6 +1146,13 @@ export class StreamSocket extends File implements SocketFile {
   /** Retransmissions ran past the user timeout: the connection is dead (ETIMEDOUT). */
   #giveUp(): void {
     this.#stopRetx();
+    if (this._halfOpen) {
+      // A half-open child gives up its place; the client's next SYN starts afresh.
+      this._halfOpen = false;
+      this._listener?._childFailed();
+      this._listener = null;
+      if (this._peer !== null && this._peer._handshake === this) this._peer._handshake = null;
+    }
     this.#err = "ETIMEDOUT";
     this.#reset = true;
     this.#drop(true);

@@ -24,10 +24,16 @@ export interface SyscallFaults {
   readonly recvDelayNs?: number;
 }
 
-const KINDS = ["eintr", "shortRead", "shortWrite", "emfile", "enobufs"] as const;
-
 /** The kinds of probabilistic fault. */
-export type SyscallFaultKind = typeof KINDS[number];
+export type SyscallFaultKind = "eintr" | "shortRead" | "shortWrite" | "emfile" | "enobufs";
+
+const KINDS: readonly SyscallFaultKind[] = [
+  "eintr",
+  "shortRead",
+  "shortWrite",
+  "emfile",
+  "enobufs",
+];
 
 /**
  * Checks a fault specification.
