@@ -40,15 +40,14 @@ const EVENT_BITS = EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP | EPOLLERR | EPOLL
 const FLAG_BITS = EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE;
 const EXCLUSIVE_OK = EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLET | EPOLLEXCLUSIVE;
 
+const READY = 1, DISABLED = 2;
+
 /** A registration: an entry on the target file's wait queue (Linux's epitem). */
 class EpItem implements WaitEntry {
   /** The bits of `events` that the target's wait queue matches against. */
   mask: number;
-  readonly exclusive: boolean;
-  /** In the ready list. */
-  ready = false;
-  /** Disarmed after a one-shot report, until EPOLL_CTL_MOD. */
-  disabled = false;
+  /** READY and DISABLED, packed: there may be a million items. */
+  #bits = 0;
   constructor(
     readonly ep: Epoll,
     readonly fd: number,
@@ -57,7 +56,24 @@ class EpItem implements WaitEntry {
     public data: unknown,
   ) {
     this.mask = (events & EVENT_BITS) | ALWAYS;
-    this.exclusive = (events & EPOLLEXCLUSIVE) !== 0;
+  }
+  /** EPOLLEXCLUSIVE, which EPOLL_CTL_MOD cannot change. */
+  get exclusive(): boolean {
+    return (this.events & EPOLLEXCLUSIVE) !== 0;
+  }
+  /** In the ready list. */
+  get ready(): boolean {
+    return (this.#bits & READY) !== 0;
+  }
+  set ready(v: boolean) {
+    this.#bits = v ? this.#bits | READY : this.#bits & ~READY;
+  }
+  /** Disarmed after a one-shot report, until EPOLL_CTL_MOD. */
+  get disabled(): boolean {
+    return (this.#bits & DISABLED) !== 0;
+  }
+  set disabled(v: boolean) {
+    this.#bits = v ? this.#bits | DISABLED : this.#bits & ~DISABLED;
   }
   _wake(_file: File, events: number): boolean {
     return this.ep._callback(this, events);
@@ -104,7 +120,8 @@ class EpWaiter implements Blocker {
 export class Epoll extends File {
   /** An epoll instance. */
   readonly kind = "epoll";
-  readonly #items = new Map<number, EpItem[]>();
+  /** Registrations by descriptor number: dense small integers, so an array (as Linux's rbtree, by fd). */
+  readonly #items: (EpItem | EpItem[] | undefined)[] = [];
   #readyList: (EpItem | null)[] = [];
   #head = 0;
   readonly #waiters: EpWaiter[] = [];
@@ -152,9 +169,10 @@ export class Epoll extends File {
   _add(fd: number, file: File, events: number, data: unknown): string | null {
     if (this.#find(fd, file) !== null) return "EEXIST";
     const item = new EpItem(this, fd, file, events, data);
-    const list = this.#items.get(fd);
-    if (list === undefined) this.#items.set(fd, [item]);
-    else list.push(item);
+    const held = this.#items[fd];
+    if (held === undefined) this.#items[fd] = item;
+    else if (Array.isArray(held)) held.push(item);
+    else this.#items[fd] = [held, item];
     this.#count++;
     file._addWait(item);
     // Ready already? Then it is on the ready list at once (ep_insert).
@@ -193,12 +211,12 @@ export class Epoll extends File {
 
   /** @ignore Removes a registration (DEL, or its file was released). */
   _forget(item: EpItem): void {
-    const list = this.#items.get(item.fd);
-    if (list === undefined) return;
-    const i = list.indexOf(item);
-    if (i < 0) return;
-    list.splice(i, 1);
-    if (list.length === 0) this.#items.delete(item.fd);
+    const held = this.#items[item.fd];
+    if (held === item) this.#items[item.fd] = undefined;
+    else if (Array.isArray(held) && held.includes(item)) {
+      held.splice(held.indexOf(item), 1);
+      if (held.length === 1) this.#items[item.fd] = held[0];
+    } else return;
     this.#count--;
     item.file._removeWait(item);
     if (item.ready) {
@@ -256,13 +274,17 @@ export class Epoll extends File {
 
   /** @ignore */
   override _release(): void {
-    for (const list of [...this.#items.values()]) for (const item of [...list]) this._forget(item);
+    for (const held of this.#items.slice()) {
+      if (held === undefined) continue;
+      for (const item of Array.isArray(held) ? held.slice() : [held]) this._forget(item);
+    }
   }
 
   #find(fd: number, file: File): EpItem | null {
-    const list = this.#items.get(fd);
-    if (list === undefined) return null;
-    for (const item of list) if (item.file === file) return item;
+    const held = this.#items[fd];
+    if (held === undefined) return null;
+    if (!Array.isArray(held)) return held.file === file ? held : null;
+    for (const item of held) if (item.file === file) return item;
     return null;
   }
 

@@ -86,22 +86,22 @@ export function epollServer(
     const ls = yield* listenOn(sys, opts, true);
     const ep = yield* epollCreate(sys);
     yield* epollCtl(sys, ep, "EPOLL_CTL_ADD", ls, readMask);
-    const conns = new Map<number, Conn>();
-    const writing = new Set<number>();
+    // Each registration carries its Conn as epoll_event.data (data.ptr in C):
+    // no table from descriptors to connections is needed.
+    const writing = new Set<Conn>();
     // Edge-triggered connections whose last turn ended on the read budget.
     let carry: Conn[] = [];
 
     const after = function* (c: Conn, state: number): ThreadRoutine<void> {
       if (state === CLOSED) {
-        conns.delete(c.fd);
-        writing.delete(c.fd);
+        writing.delete(c);
         stats.closed++;
-      } else if (state === WANT_WRITE && !writing.has(c.fd)) {
-        writing.add(c.fd);
-        yield* epollCtl(sys, ep, "EPOLL_CTL_MOD", c.fd, readMask | EPOLLOUT);
-      } else if (state !== WANT_WRITE && writing.has(c.fd)) {
-        writing.delete(c.fd);
-        yield* epollCtl(sys, ep, "EPOLL_CTL_MOD", c.fd, readMask);
+      } else if (state === WANT_WRITE && !writing.has(c)) {
+        writing.add(c);
+        yield* epollCtl(sys, ep, "EPOLL_CTL_MOD", c.fd, readMask | EPOLLOUT, c);
+      } else if (state !== WANT_WRITE && writing.has(c)) {
+        writing.delete(c);
+        yield* epollCtl(sys, ep, "EPOLL_CTL_MOD", c.fd, readMask, c);
       }
     };
     const turn = function* (s: Sys, c: Conn): ThreadRoutine<number> {
@@ -127,14 +127,14 @@ export function epollServer(
               throw e;
             }
             yield* sys.setBlocking(fd, false);
-            yield* epollCtl(sys, ep, "EPOLL_CTL_ADD", fd, readMask);
-            conns.set(fd, new Conn(fd));
+            yield* epollCtl(sys, ep, "EPOLL_CTL_ADD", fd, readMask, new Conn(fd));
             stats.accepted++;
           }
           continue;
         }
-        const c = conns.get(ev.fd);
-        if (c === undefined) continue;
+        // A connection closed earlier in this batch: its descriptor may be reused already.
+        const c = ev.data as Conn;
+        if (c.closed) continue;
         let state = -1;
         if (ev.events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
           if (et && c.more) continue; // on the carry list: served below

@@ -8,6 +8,7 @@ import type { Host } from "../os/host.ts";
 import type { Address, NetworkStack, SocketFile, SocketType } from "../os/socket_api.ts";
 import type { Thread } from "../os/thread.ts";
 import { SysError } from "../os/errno.ts";
+import { multiAdd, multiGet, type MultiMap, multiRemove } from "../kernel/multimap.ts";
 import { DatagramSocket } from "./dgram.ts";
 import type { Network } from "./network.ts";
 import { StreamSocket } from "./stream.ts";
@@ -33,7 +34,7 @@ export class HostStack implements NetworkStack {
   readonly host: Host;
   /** The network the host is on. */
   readonly network: Network;
-  readonly #ports: Record<Proto, Map<number, Bound[]>> = { tcp: new Map(), udp: new Map() };
+  readonly #ports: Record<Proto, MultiMap<number, Bound>> = { tcp: new Map(), udp: new Map() };
   readonly #next: Record<Proto, number> = { tcp: EPHEMERAL_FIRST, udp: EPHEMERAL_FIRST };
   #buffered = 0;
   /** Bumped by a crash: sockets made before it are dead. */
@@ -119,15 +120,12 @@ export class HostStack implements NetworkStack {
       );
     }
     if (port === 0) port = this.#ephemeral(proto);
-    const holders = this.#ports[proto].get(port);
-    if (holders !== undefined) {
-      for (const other of holders) {
-        const overlap = other._bindHost === bindHost || other._bindHost === "0.0.0.0" ||
-          bindHost === "0.0.0.0";
-        const shared = (other._reuse & 2) !== 0 && (sock._reuse & 2) !== 0;
-        if (overlap && !shared) {
-          throw new SysError("EADDRINUSE", "bind", `${proto.toUpperCase()} port ${port} is taken`);
-        }
+    for (const other of multiGet(this.#ports[proto], port)) {
+      const overlap = other._bindHost === bindHost || other._bindHost === "0.0.0.0" ||
+        bindHost === "0.0.0.0";
+      const shared = (other._reuse & 2) !== 0 && (sock._reuse & 2) !== 0;
+      if (overlap && !shared) {
+        throw new SysError("EADDRINUSE", "bind", `${proto.toUpperCase()} port ${port} is taken`);
       }
     }
     sock._bindHost = bindHost;
@@ -144,13 +142,7 @@ export class HostStack implements NetworkStack {
 
   /** @ignore Forgets a socket's port. */
   _unbind(sock: Bound, proto: Proto): void {
-    if (sock._port < 0) return;
-    const list = this.#ports[proto].get(sock._port);
-    if (list === undefined) return;
-    const i = list.indexOf(sock);
-    if (i < 0) return;
-    list.splice(i, 1);
-    if (list.length === 0) this.#ports[proto].delete(sock._port);
+    if (sock._port >= 0) multiRemove(this.#ports[proto], sock._port, sock);
   }
 
   /**
@@ -196,8 +188,8 @@ export class HostStack implements NetworkStack {
   }
 
   #find(proto: Proto, address: Address): Bound | null {
-    const list = this.#ports[proto].get(address.port);
-    if (list === undefined) return null;
+    const list = multiGet(this.#ports[proto], address.port);
+    if (list.length === 0) return null;
     const wanted = LOOPBACK.has(address.host) ? "localhost" : this.host.name;
     const matches = list.filter((s) => s._bindHost === "0.0.0.0" || s._bindHost === wanted);
     if (matches.length === 0) return null;
@@ -213,10 +205,7 @@ export class HostStack implements NetworkStack {
   #spread = 0;
 
   #register(proto: Proto, sock: Bound): void {
-    const map = this.#ports[proto];
-    const list = map.get(sock._port);
-    if (list === undefined) map.set(sock._port, [sock]);
-    else list.push(sock);
+    multiAdd(this.#ports[proto], sock._port, sock);
   }
 
   #ephemeral(proto: Proto): number {

@@ -92,7 +92,7 @@ class Segment {
 
 const ORPHAN = 1, NOSPACE = 2, UNIX = 4, LAST_SYNC = 8, RD_EOF = 16, RD_SHUT = 32, WR_SHUT = 64;
 const FIN_SENT = 128, WINDOW_WANTED = 256, RESET = 512, CONNECTING = 1024;
-const HALF_OPEN = 2048;
+const HALF_OPEN = 2048, REUSEADDR = 4096, REUSEPORT = 8192;
 
 /** What only some sockets need: kept apart so the common socket stays small. */
 class Side {
@@ -106,6 +106,15 @@ class Side {
   rto = 0;
   lossSince = -1;
   userTimeout = 0;
+  listener: StreamSocket | null = null;
+  err: SocketErrno | null = null;
+
+  /** Whether every field is back to its default, so the socket can drop it. */
+  idle(): boolean {
+    return this.handshake === null && this.accept === null && this.synTimer === null &&
+      this.retx === null && this.retxTimer === null && this.userTimeout === 0 &&
+      this.listener === null && this.err === null && this.pendingChildren === 0;
+  }
 }
 
 /**
@@ -147,13 +156,36 @@ export class StreamSocket extends File implements SocketFile {
   /** @ignore The peer socket, once a connection exists. */
   _peer: StreamSocket | null = null;
   /** @ignore The peer's address as this side sees it. */
-  _remote: Address | null = null;
+  get _remote(): Address | null {
+    return this.#rhost === null ? null : { host: this.#rhost, port: this.#rport };
+  }
+  /** @ignore */
+  set _remote(a: Address | null) {
+    this.#rhost = a === null ? null : a.host;
+    this.#rport = a === null ? 0 : a.port;
+  }
+  // Kept as two fields, not an object: one object fewer per socket.
+  #rhost: string | null = null;
+  #rport = 0;
   /** @ignore The path toward the peer. */
   _path: Path | null = null;
   /** @ignore The listener a child belongs to until accepted. */
-  _listener: StreamSocket | null = null;
-  /** @ignore SO_REUSEADDR / SO_REUSEPORT. */
-  _reuse = 0;
+  get _listener(): StreamSocket | null {
+    return this.#side === null ? null : this.#side.listener;
+  }
+  /** @ignore */
+  set _listener(v: StreamSocket | null) {
+    if (this.#side !== null || v !== null) (this.#side ??= new Side()).listener = v;
+    if (v === null) this.#trimSide();
+  }
+  /** @ignore SO_REUSEADDR (1) and SO_REUSEPORT (2). */
+  get _reuse(): number {
+    return (this.#bits / REUSEADDR) & 3;
+  }
+  /** @ignore */
+  set _reuse(v: number) {
+    this.#bits = (this.#bits & ~(REUSEADDR | REUSEPORT)) | ((v & 3) * REUSEADDR);
+  }
   /** @ignore A send found the buffer full (SOCK_NOSPACE): the next write space raises SIGIO. */
   get _nospace(): boolean {
     return (this.#bits & NOSPACE) !== 0;
@@ -227,7 +259,17 @@ export class StreamSocket extends File implements SocketFile {
   set #windowWanted(v: boolean) {
     this.#bits = v ? this.#bits | WINDOW_WANTED : this.#bits & ~WINDOW_WANTED;
   }
-  #err: SocketErrno | null = null;
+  /** The pending error (SO_ERROR), reported once. */
+  get #err(): SocketErrno | null {
+    return this.#side === null ? null : this.#side.err;
+  }
+  set #err(v: SocketErrno | null) {
+    if (this.#side !== null || v !== null) (this.#side ??= new Side()).err = v;
+  }
+  /** Lets go of the rare state once it is all back to defaults. */
+  #trimSide(): void {
+    if (this.#side !== null && this.#side.idle()) this.#side = null;
+  }
   get #reset(): boolean {
     return (this.#bits & RESET) !== 0;
   }
@@ -333,8 +375,8 @@ export class StreamSocket extends File implements SocketFile {
     if (this._port < 0) return null;
     let host = this._bindHost === "" ? this._stack.host.name : this._bindHost;
     // Bound to any address, a connection reports the address it actually uses.
-    if (host === "0.0.0.0" && this._remote !== null && this._state !== LISTEN) {
-      host = LOOPBACK_NAMES.has(this._remote.host) ? "localhost" : this._stack.host.name;
+    if (host === "0.0.0.0" && this.#rhost !== null && this._state !== LISTEN) {
+      host = LOOPBACK_NAMES.has(this.#rhost!) ? "localhost" : this._stack.host.name;
     }
     return { host, port: this._port };
   }
@@ -375,7 +417,7 @@ export class StreamSocket extends File implements SocketFile {
    */
   override describe(): string {
     const local = this._port < 0 ? "unbound" : `${this.localAddress!.host}:${this._port}`;
-    const remote = this._remote === null ? "" : ` to ${this._remote.host}:${this._remote.port}`;
+    const remote = this.#rhost === null ? "" : ` to ${this.#rhost}:${this.#rport}`;
     return `stream socket ${local}${remote} ${this.state}`;
   }
 
@@ -929,6 +971,8 @@ export class StreamSocket extends File implements SocketFile {
     this.#stopSynTimer();
     this._peer = child;
     this._state = ESTABLISHED;
+    this._handshake = null;
+    this.#trimSide();
     this.#transmit(ACK, null);
     this._wake(POLLOUT);
   }
@@ -1043,7 +1087,7 @@ export class StreamSocket extends File implements SocketFile {
       return;
     }
     const net = this._stack.network;
-    const dst = net._resolve(this._stack, this._remote!.host);
+    const dst = net._resolve(this._stack, this.#rhost!);
     if (dst === null) {
       this._timedOut();
       return;
@@ -1141,6 +1185,7 @@ export class StreamSocket extends File implements SocketFile {
       if (waiting !== null) waiting.push(queue[i]!);
       else this.#send(queue[i]!);
     }
+    this.#trimSide();
   }
 
   /** Retransmissions ran past the user timeout: the connection is dead (ETIMEDOUT). */
@@ -1165,6 +1210,7 @@ export class StreamSocket extends File implements SocketFile {
       this._stack.network.sim._cancel(this.#retxTimer);
       this.#retxTimer = null;
     }
+    this.#trimSide();
   }
 
   /** Wakes every waiter, exclusive ones included (Linux's wake_up_interruptible_all). */
@@ -1191,7 +1237,9 @@ export class StreamSocket extends File implements SocketFile {
 
   #takeError(): SocketErrno | null {
     const e = this.#err;
+    if (e === null) return null;
     this.#err = null;
+    this.#trimSide();
     return e;
   }
 
