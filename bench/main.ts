@@ -10,8 +10,9 @@ import { benches as models } from "./models_bench.ts";
 import { benches as coro } from "./coro_bench.ts";
 import { benches as uring } from "./uring_bench.ts";
 import { benches as reliability } from "./reliability_bench.ts";
+import { benches as mp } from "./mp_bench.ts";
 
-const all: Bench[] = [...kernel, ...net, ...models, ...uring, ...coro, ...reliability];
+const all: Bench[] = [...kernel, ...net, ...models, ...uring, ...coro, ...mp, ...reliability];
 const filters = Deno.args;
 const chosen = all.filter((b) => filters.length === 0 || filters.some((f) => b.name.includes(f)));
 if (chosen.length === 0) {
