@@ -92,6 +92,7 @@ export abstract class BaseSelector<D = unknown> {
   /** The calling thread's system calls. */
   readonly sys: Sys;
   readonly #keys = new Map<number, SelectorKey<D>>();
+  #closed = false;
 
   /**
    * Makes a selector for `sys`'s thread.
@@ -109,10 +110,11 @@ export abstract class BaseSelector<D = unknown> {
    * @param events `EVENT_READ`, `EVENT_WRITE` or both.
    * @param data What to attach (the article attaches the callback).
    * @returns The operation, for `yield*`; it gives the new key.
-   * @throws {ValueError} For a bad mask or descriptor.
+   * @throws {ValueError} For a bad mask or descriptor, or a closed selector.
    * @throws {KeyError} If the descriptor is already registered.
    */
   *register(fileobj: number, events: number, data?: D): ThreadRoutine<SelectorKey<D>> {
+    this._checkOpen("register");
     const fd = checkFd(fileobj);
     checkMask(events);
     if (this.#keys.has(fd)) throw new KeyError(`${fileobj} (FD ${fd}) is already registered`);
@@ -144,9 +146,10 @@ export abstract class BaseSelector<D = unknown> {
    * @param data The new data.
    * @returns The operation, for `yield*`; it gives the new key.
    * @throws {KeyError} If it is not registered.
-   * @throws {ValueError} For a bad mask.
+   * @throws {ValueError} For a bad mask, or a closed selector.
    */
   *modify(fileobj: number, events: number, data?: D): ThreadRoutine<SelectorKey<D>> {
+    this._checkOpen("modify");
     const old = this.getKey(fileobj);
     checkMask(events);
     const key: SelectorKey<D> = { ...old, events, data: data as D };
@@ -160,6 +163,7 @@ export abstract class BaseSelector<D = unknown> {
    *
    * @param timeout Nanoseconds at most; 0 or less polls; omitted or `null` waits forever.
    * @returns The operation, for `yield*`; it gives `[key, events]` pairs.
+   * @throws {ValueError} If the selector is closed.
    */
   abstract select(timeout?: number | null): ThreadRoutine<SelectorReady<D>[]>;
 
@@ -191,8 +195,24 @@ export abstract class BaseSelector<D = unknown> {
    * @returns The operation, for `yield*`.
    */
   *close(): ThreadRoutine<void> {
+    this.#closed = true;
     this.#keys.clear();
     yield* this._close();
+  }
+
+  /** Whether {@linkcode BaseSelector.close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * @ignore A closed selector refuses work, as Python's closed epoll object
+   * does: its descriptor may already belong to another file.
+   */
+  protected _checkOpen(what: string): void {
+    if (this.#closed) {
+      throw new ValueError(`I/O operation on closed selector: cannot ${what} (${this.kind})`);
+    }
   }
 
   /** @ignore */
@@ -228,8 +248,10 @@ export class SelectSelector<D = unknown> extends BaseSelector<D> {
    *
    * @param timeout Nanoseconds at most; omitted or `null` waits forever.
    * @returns The operation, for `yield*`.
+   * @throws {ValueError} If the selector is closed.
    */
   *select(timeout?: number | null): ThreadRoutine<SelectorReady<D>[]> {
+    this._checkOpen("select");
     const readers: number[] = [], writers: number[] = [];
     for (const key of this.getMap().values()) {
       if (key.events & EVENT_READ) readers.push(key.fd);
@@ -254,8 +276,10 @@ export class PollSelector<D = unknown> extends BaseSelector<D> {
    *
    * @param timeout Nanoseconds at most; omitted or `null` waits forever.
    * @returns The operation, for `yield*`.
+   * @throws {ValueError} If the selector is closed.
    */
   *select(timeout?: number | null): ThreadRoutine<SelectorReady<D>[]> {
+    this._checkOpen("select");
     const fds = [...this.getMap().values()].map((k) => ({
       fd: k.fd,
       events: (k.events & EVENT_READ ? POLLIN : 0) | (k.events & EVENT_WRITE ? POLLOUT : 0),
@@ -305,8 +329,10 @@ export class EpollSelector<D = unknown> extends BaseSelector<D> {
    *
    * @param timeout Nanoseconds at most; omitted or `null` waits forever.
    * @returns The operation, for `yield*`.
+   * @throws {ValueError} If the selector is closed.
    */
   *select(timeout?: number | null): ThreadRoutine<SelectorReady<D>[]> {
+    this._checkOpen("select");
     const t = timeout === undefined || timeout === null ? null : Math.max(0, timeout);
     const max = Math.max(this.getMap().size, 1);
     const events = yield* epollWait(this.sys, this.epfd, max, t);

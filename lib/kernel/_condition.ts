@@ -7,6 +7,22 @@
 import { type AnyResult, Event, type EventValue } from "./event.ts";
 import type { Simulation } from "./simulation.ts";
 
+/** A condition names what it waits for, so that a deadlock report says more than "anyOf". */
+class Condition<T> extends Event<T> {
+  readonly #events: readonly Event<unknown>[];
+  constructor(sim: Simulation, kind: string, events: readonly Event<unknown>[]) {
+    super(sim, kind);
+    this.#events = events;
+  }
+  override describe(): string {
+    const shown = this.#events.slice(0, 3).map((e) => e.describe());
+    const more = this.#events.length - shown.length;
+    return `${super.describe()} of ${shown.join(", ") || "nothing"}${
+      more > 0 ? ` and ${more} more` : ""
+    }`;
+  }
+}
+
 function checkEvents(sim: Simulation, events: readonly Event<unknown>[], what: string): void {
   if (!Array.isArray(events)) {
     throw new TypeError(
@@ -38,7 +54,7 @@ export function anyOf<E extends readonly Event<unknown>[]>(
   events: E,
 ): Event<AnyResult<EventValue<E[number]>>> {
   checkEvents(sim, events, "anyOf");
-  const cond = new Event<AnyResult<EventValue<E[number]>>>(sim, "anyOf");
+  const cond = new Condition<AnyResult<EventValue<E[number]>>>(sim, "anyOf", events);
   if (events.length === 0) return cond.succeed({ index: -1, value: undefined as never });
   events.forEach((ev, index) => {
     ev.on((done) => {
@@ -66,7 +82,7 @@ export function allOf<E extends readonly Event<unknown>[]>(
 ): Event<{ -readonly [K in keyof E]: EventValue<E[K]> }> {
   checkEvents(sim, events, "allOf");
   type V = { -readonly [K in keyof E]: EventValue<E[K]> };
-  const cond = new Event<V>(sim, "allOf");
+  const cond = new Condition<V>(sim, "allOf", events);
   const values: unknown[] = new Array(events.length);
   let left = events.length;
   if (left === 0) return cond.succeed([] as unknown as V);

@@ -101,8 +101,12 @@ export class Event<T = unknown> implements Blocker {
    *
    * @param sim The simulation.
    * @param label A name for traces and deadlock reports.
+   * @throws {TypeError} If `sim` is not a simulation.
    */
   constructor(sim: Simulation, label?: string) {
+    if (typeof (sim as Simulation | null)?._nextId !== "function") {
+      throw new TypeError(`Invalid simulation "${String(sim)}": make events with sim.event()`);
+    }
     this.sim = sim;
     this.id = sim._nextId();
     this.#label = label;

@@ -130,8 +130,11 @@ function checkDelay(name: string, d: unknown): number {
   if (typeof d !== "number") {
     throw new TypeError(`Invalid ${name} "${String(d)}": it must be a number of nanoseconds`);
   }
-  if (!(d >= 0) || !Number.isFinite(d)) {
-    throw new RangeError(`Invalid ${name} "${d}": it must be a finite number of nanoseconds >= 0`);
+  // Beyond 2^53 ns the clock cannot add a nanosecond: refuse rather than lose it.
+  if (!(d >= 0) || d > Number.MAX_SAFE_INTEGER) {
+    throw new RangeError(
+      `Invalid ${name} "${d}": it must be a finite number of nanoseconds >= 0 (at most 2^53 - 1)`,
+    );
   }
   return d;
 }
@@ -178,21 +181,26 @@ export class Simulation {
   #failure: { error: unknown; time: number } | null = null;
   #live: Task<unknown> | null = null;
   #horizon = Infinity;
+  #running = false;
   readonly #op = new Op();
 
   /**
    * Makes a simulation at virtual time 0.
    *
    * @param options The seed and what the trace keeps.
-   * @throws {TypeError} If the seed is not a number.
-   * @throws {RangeError} If the seed is not an integer from 0 to 2^53 - 1.
+   * @throws {TypeError} If `options` is not an object, or the seed or horizon not a number.
+   * @throws {RangeError} If the seed is not an integer from 0 to 2^53 - 1, or the horizon negative.
    */
   constructor(options: SimulationOptions = {}) {
+    checkOptions("simulation", options);
     this.rng = new Rng(options.seed ?? 1);
     this.trace = new Trace(this, options.trace ?? true);
     const h = options.horizon;
     if (h !== undefined) {
-      if (typeof h !== "number" || Number.isNaN(h) || h < 0) {
+      if (typeof h !== "number") {
+        throw new TypeError(`Invalid horizon "${String(h)}": it must be a time in nanoseconds`);
+      }
+      if (Number.isNaN(h) || h < 0) {
         throw new RangeError(
           `Invalid horizon "${String(h)}": it must be a time in nanoseconds >= 0`,
         );
@@ -241,7 +249,7 @@ export class Simulation {
    * @param priority The priority among events due at the same time.
    * @returns A handle that cancels the callback.
    * @throws {TypeError} If `fn` is not a function or `delay` not a number.
-   * @throws {RangeError} If `delay` is negative, NaN or infinite, or `priority` out of range.
+   * @throws {RangeError} If `delay` is negative, NaN, infinite or above 2^53 - 1, or `priority` out of range.
    */
   schedule(delay: Nanos, fn: () => void, priority: number = Priority.NORMAL): Timer {
     checkDelay("delay", delay);
@@ -273,7 +281,7 @@ export class Simulation {
    * @param value The value.
    * @returns The event.
    * @throws {TypeError} If `delay` is not a number.
-   * @throws {RangeError} If `delay` is negative, NaN or infinite.
+   * @throws {RangeError} If `delay` is negative, NaN, infinite or above 2^53 - 1.
    */
   timeout<T = undefined>(delay: Nanos, value?: T): Event<T> {
     checkDelay("delay", delay);
@@ -349,11 +357,17 @@ export class Simulation {
    * @param body A generator function, or a generator.
    * @param options The task's name, whether it is a daemon, a start delay.
    * @returns The task.
-   * @throws {TypeError} If `body` is neither a generator function nor a generator.
+   * @throws {TypeError} If `body` is neither a generator function nor a generator, or the name not a string.
+   * @throws {RangeError} If the delay is negative, NaN, infinite or above 2^53 - 1.
    * @throws {StateError} If the simulation has failed.
    */
   spawn<R>(body: (() => Routine<R>) | Routine<R>, options: SpawnOptions = {}): Task<R> {
     this.#checkUsable("spawn a task");
+    checkOptions("spawn", options);
+    if (options.name !== undefined && typeof options.name !== "string") {
+      throw new TypeError(`Invalid task name "${String(options.name)}": it must be a string`);
+    }
+    const delay = options.delay === undefined ? 0 : checkDelay("spawn delay", options.delay);
     const gen = typeof body === "function" ? body() : body;
     if (gen === null || typeof gen !== "object" || typeof (gen as Routine<R>).next !== "function") {
       throw new TypeError(
@@ -362,7 +376,6 @@ export class Simulation {
         }": it must be a generator function (function*) or a generator`,
       );
     }
-    const delay = options.delay === undefined ? 0 : checkDelay("spawn delay", options.delay);
     const task = new Task<R>(this, gen, options.name, options.daemon ?? false);
     const head = this.#live;
     task._next = head;
@@ -382,7 +395,7 @@ export class Simulation {
    * @param delay How long, in nanoseconds.
    * @returns The operation, for `yield*`.
    * @throws {TypeError} If `delay` is not a number.
-   * @throws {RangeError} If `delay` is negative, NaN or infinite.
+   * @throws {RangeError} If `delay` is negative, NaN, infinite or above 2^53 - 1.
    * @throws {StateError} If called outside a task.
    */
   sleep(delay: Nanos): Op<void> {
@@ -449,9 +462,20 @@ export class Simulation {
    * @param blocker What the task waits on.
    * @param timeout The longest wait, in nanoseconds.
    * @returns The operation, for `yield*`.
+   * @throws {TypeError} If `blocker` has no `describe()` and `cancelWait()`.
    * @throws {StateError} If called outside a task.
    */
   park<T>(blocker: Blocker, timeout?: Nanos): Op<T> {
+    if (
+      typeof (blocker as Blocker | null)?.describe !== "function" ||
+      typeof blocker.cancelWait !== "function"
+    ) {
+      throw new TypeError(
+        `Cannot park on "${
+          String(blocker)
+        }": it must be a blocker (an object with describe() and cancelWait())`,
+      );
+    }
     const op = this.#opFor("park");
     op.kind = KIND_PARK;
     op.num = timeout === undefined ? -1 : checkDelay("timeout", timeout);
@@ -465,9 +489,12 @@ export class Simulation {
    * @param task The parked task.
    * @param value What its `park` returns.
    * @param delay When, from now.
+   * @throws {TypeError} If `task` is not a task of this simulation.
+   * @throws {RangeError} If `delay` is negative, NaN, infinite or above 2^53 - 1.
    * @throws {StateError} If the task is not parked.
    */
   wake(task: Task<unknown>, value?: unknown, delay: Nanos = 0): void {
+    this.#checkOwnTask(task, delay);
     if (task._run !== PARKED) {
       throw new StateError(`Cannot wake ${task.describe()}: it is ${task.status}, not parked`);
     }
@@ -481,9 +508,12 @@ export class Simulation {
    * @param task The parked task.
    * @param error What its `park` throws.
    * @param delay When, from now.
+   * @throws {TypeError} If `task` is not a task of this simulation.
+   * @throws {RangeError} If `delay` is negative, NaN, infinite or above 2^53 - 1.
    * @throws {StateError} If the task is not parked.
    */
   wakeWithError(task: Task<unknown>, error: unknown, delay: Nanos = 0): void {
+    this.#checkOwnTask(task, delay);
     if (task._run !== PARKED) {
       throw new StateError(`Cannot wake ${task.describe()}: it is ${task.status}, not parked`);
     }
@@ -535,16 +565,21 @@ export class Simulation {
    * and stops the simulation.
    *
    * @returns `false` when nothing was scheduled.
-   * @throws {StateError} If the simulation already failed.
+   * @throws {StateError} If the simulation already failed, or it is called
+   *   from a task or callback of this simulation.
    */
   step(): boolean {
     this.#checkUsable("step");
+    this.#checkNotRunning("step");
     this.#dropCancelled();
     if (this.#heap.size === 0) return false;
+    this.#running = true;
     try {
       this.#stepOne();
     } catch (error) {
       this.#fail(error);
+    } finally {
+      this.#running = false;
     }
     return true;
   }
@@ -556,13 +591,16 @@ export class Simulation {
    *
    * @param options When to stop and what to do on deadlock.
    * @returns Why the run stopped.
-   * @throws {TypeError} If `until` is neither a number nor an event of this simulation.
+   * @throws {TypeError} If `options` is not an object, or `until` neither a number nor an event of this simulation.
    * @throws {RangeError} If `until` is a time before now, or NaN.
    * @throws {DeadlockError} If tasks wait forever (unless `deadlock: "report"`).
-   * @throws {StateError} If the simulation already failed.
+   * @throws {StateError} If the simulation already failed, or it is called
+   *   from a task or callback of this simulation.
    */
   run(options: RunOptions = {}): RunResult {
     this.#checkUsable("run");
+    this.#checkNotRunning("run");
+    checkOptions("run", options);
     const until = options.until;
     let limit = Infinity;
     let stopEvent: Event<unknown> | null = null;
@@ -592,6 +630,7 @@ export class Simulation {
       );
     }
     const heap = this.#heap;
+    this.#running = true;
     try {
       for (;;) {
         if (stopEvent !== null && stopEvent._state === 2) {
@@ -608,6 +647,8 @@ export class Simulation {
       }
     } catch (error) {
       this.#fail(error);
+    } finally {
+      this.#running = false;
     }
     const blocked = this.blockedTasks();
     if (blocked.length === 0 && stopEvent === null) {
@@ -867,6 +908,23 @@ export class Simulation {
     }
   }
 
+  #checkNotRunning(what: string): void {
+    if (this.#running) {
+      throw new StateError(
+        `Cannot ${what} the simulation from one of its own tasks or callbacks: it is running`,
+      );
+    }
+  }
+
+  #checkOwnTask(task: Task<unknown>, delay: Nanos): void {
+    if (!(task instanceof Task) || task.sim !== this) {
+      const what = task instanceof Task ? task.describe() : `"${String(task)}"`;
+      throw new TypeError(`Cannot wake ${what}: it is not a task of this simulation`);
+    }
+    // A wake in the past would run before now: the clock would go backwards.
+    if (delay !== 0) checkDelay("wake delay", delay);
+  }
+
   #opFor(what: string): Op {
     if (this.#current === null) {
       throw new StateError(
@@ -896,6 +954,12 @@ export class Simulation {
     return `Simulation { now: ${
       formatTime(this.#now)
     }, seed: ${this.seed}, pending: ${this.#heap.size} }`;
+  }
+}
+
+function checkOptions(what: string, options: unknown): void {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`Invalid ${what} options "${String(options)}": expected an object`);
   }
 }
 

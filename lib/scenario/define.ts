@@ -179,7 +179,7 @@ export function defineScenario<S extends ParamSpecs>(def: ScenarioDefinition<S>)
         `Invalid parameter name "${key}" in scenario "${def.name}": use camelCase`,
       );
     }
-    checkValue(key, spec, spec.default);
+    checkValue(key, spec, (spec as ParamSpec | null)?.default);
   }
   return { ...def, kind: "iosim.scenario" };
 }
