@@ -11,8 +11,18 @@ import { benches as coro } from "./coro_bench.ts";
 import { benches as uring } from "./uring_bench.ts";
 import { benches as reliability } from "./reliability_bench.ts";
 import { benches as mp } from "./mp_bench.ts";
+import { benches as scale } from "./scale_bench.ts";
 
-const all: Bench[] = [...kernel, ...net, ...models, ...uring, ...coro, ...mp, ...reliability];
+const all: Bench[] = [
+  ...kernel,
+  ...net,
+  ...models,
+  ...uring,
+  ...coro,
+  ...mp,
+  ...reliability,
+  ...scale,
+];
 const filters = Deno.args;
 const chosen = all.filter((b) => filters.length === 0 || filters.some((f) => b.name.includes(f)));
 if (chosen.length === 0) {

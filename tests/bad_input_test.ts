@@ -111,6 +111,7 @@ import {
   openSelector,
   poll,
   PollSelector,
+  PollSet,
   select,
   SelectSelector,
   setAsyncCosts,
@@ -2457,6 +2458,44 @@ const ioCases: Case[] = [
     what: "poll with timeout '5'",
     call: thread((sys) => poll(sys, [], bad("5"))),
     expect: typeError(/timeout "5"/),
+  },
+  {
+    what: "new PollSet().set(-1, POLLIN)",
+    call: sync(() => new PollSet().set(-1, 1)),
+    expect: rangeError(/fd "-1"/),
+  },
+  {
+    what: "new PollSet().set('3', POLLIN)",
+    call: sync(() => new PollSet().set(bad("3"), 1)),
+    expect: typeError(/fd "3"/),
+  },
+  {
+    what: "new PollSet().set(3, NaN)",
+    call: sync(() => new PollSet().set(3, NaN)),
+    expect: typeError(/events "NaN"/),
+  },
+  {
+    what: "poll on a PollSet with a closed fd reports POLLNVAL",
+    call: thread((sys) => {
+      const set = new PollSet();
+      set.set(40, 1);
+      return poll(sys, set, 0);
+    }),
+    expect: ok((v) => assert.deepEqual(v, [{ fd: 40, revents: POLLNVAL }])),
+  },
+  {
+    what: "poll on a PollSet with more entries than RLIMIT_NOFILE",
+    call: thread((sys) => {
+      const set = new PollSet();
+      for (let fd = 0; fd < 1025; fd++) set.set(fd + 100, 1);
+      return poll(sys, set, 0);
+    }),
+    expect: errno("EINVAL"),
+  },
+  {
+    what: "poll on a PollSet with timeout 'soon'",
+    call: thread((sys) => poll(sys, new PollSet(), bad("soon"))),
+    expect: typeError(/timeout "soon"/),
   },
   {
     what: "epollCtl with an unknown op",

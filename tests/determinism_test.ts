@@ -21,6 +21,7 @@ const SIMS = new URL("../sims/", import.meta.url);
 /** Smaller parameters for scenarios whose defaults take more than a moment. */
 const SMALL: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   c10k: { connections: "50,100", duration: 5 },
+  c1m: { connections: 2000, activePercent: 5, duration: 1 },
   blocking_vs_nonblocking: { messages: 3 },
   et_starvation: { rounds: 5 },
   processes_multicore: { work: 40 },

@@ -3,6 +3,7 @@ import { formatText } from "../lib/scenario/format.ts";
 import { runScenario, toJson } from "../lib/scenario/run.ts";
 import { parseCounts, parseModels, scenario as c10k } from "../sims/c10k.ts";
 import { scenario as herd } from "../sims/thundering_herd.ts";
+import { scenario as c1m } from "../sims/c1m.ts";
 import { scenario as starvation } from "../sims/et_starvation.ts";
 
 type Point = {
@@ -54,6 +55,31 @@ Deno.test("c10k: bad lists name the bad value", () => {
     () => runScenario(c10k, { params: { models: "select,nope" } }),
     /Unknown model "nope"/,
   );
+});
+
+Deno.test("c1m (scaled down): epoll serves, poll saturates, select fails, threads hit the limit", () => {
+  // 30,000 connections: two client hosts, as one address has 28,232 ephemeral ports.
+  const params = { connections: 30_000, activePercent: 2, duration: 1, threadLimit: 1000 };
+  const report = runScenario(c1m, { params, trace: false });
+  const m = toJson(report).metrics.models as unknown as Record<
+    string,
+    Point & { heldOpen: number; utilization: number; serverErrors: Record<string, number> }
+  >;
+  const { epoll, poll, select, threads } = m;
+  assert.ok(epoll!.ok && epoll!.heldOpen === 30_000);
+  // 600 active connections at one request a second for one second.
+  assert.ok(epoll!.requests > 500 && epoll!.requests < 700, `${epoll!.requests}`);
+  assert.ok(epoll!.utilization < 0.05);
+  // poll walks 30,000 entries per call: far more CPU per request.
+  assert.ok(poll!.ok && poll!.cpuPerRequestNs! > 10 * epoll!.cpuPerRequestNs!);
+  assert.equal(select!.ok, false);
+  assert.match(select!.error!, /FD_SETSIZE/);
+  assert.equal(threads!.threads, 1000);
+  assert.equal(threads!.serverErrors.EAGAIN, 30_000 - 999);
+  assert.equal(threads!.heldOpen, 999);
+  const text = formatText(report);
+  assert.match(text, /30,000 connections, 600 active/);
+  assert.match(text, /threads closed 29,001 connections at once: EAGAIN ×29,001/);
 });
 
 Deno.test("thundering herd: one connection wakes every worker, or one with EPOLLEXCLUSIVE", () => {

@@ -26,6 +26,7 @@
 
 export * from "./select.ts";
 export * from "./poll.ts";
+export * from "./poll_set.ts";
 export * from "./epoll.ts";
 export * from "./selectors.ts";
 export * from "./errno_numbers.ts";

@@ -283,7 +283,14 @@ function execute(w: ResolvedWorkload, spec: ModelSpec, options: HarnessOptions):
     somaxconn: Math.max(4096, w.connections + 64),
     maxThreads: w.maxThreads,
   });
-  const client = net.addHost("client", { cores: w.clientCores, costs });
+  // One client host per CONNECTIONS_PER_CLIENT_HOST connections: "client", "client2", ...
+  const clientHosts: Host[] = [];
+  for (let i = 0; i * CONNECTIONS_PER_CLIENT_HOST < w.connections; i++) {
+    clientHosts.push(net.addHost(i === 0 ? "client" : `client${i + 1}`, {
+      cores: w.clientCores,
+      costs,
+    }));
+  }
   const made = spec.server({
     port: HARNESS_PORT,
     backlog: Math.max(4096, w.connections + 64),
@@ -295,7 +302,7 @@ function execute(w: ResolvedWorkload, spec: ModelSpec, options: HarnessOptions):
   const proc = server.spawn(spec.name, made.body, { daemon: true, onError: "exit" });
 
   const go = sim.event<void>("start");
-  const clients = startClients(w, client, go);
+  const clients = startClients(w, clientHosts, go);
   const expected = w.idle +
     (w.arrivalRate !== null && w.openLoopMode === "connection" ? 0 : w.active);
 
@@ -391,66 +398,108 @@ function execute(w: ResolvedWorkload, spec: ModelSpec, options: HarnessOptions):
     after,
     server,
     stats,
-    clients: clients.stats,
+    clients: [clients.active(), ...clients.idle],
     memory: { ...peak, ...peakCounts },
     extras: made.extras?.(server) ?? {},
     events: sim.eventsProcessed,
   });
 }
 
+/**
+ * Connections one client host opens, below the 28,232 ephemeral ports
+ * (32768-60999) of one address: bigger workloads spread over several client
+ * hosts, as real load generators use several source addresses.
+ */
+export const CONNECTIONS_PER_CLIENT_HOST = 25_000;
+
 interface Clients {
-  readonly stats: readonly ClientStats[];
+  /** The active clients' figures, all hosts together. */
+  active(): ClientStats;
+  readonly idle: readonly ClientStats[];
   finished(): boolean;
 }
 
-function startClients(w: ResolvedWorkload, host: Host, go: Event<void>): Clients {
+function startClients(w: ResolvedWorkload, hosts: readonly Host[], go: Event<void>): Clients {
   const server = ["server", HARNESS_PORT] as const;
   const ex = { requestBytes: w.requestBytes, responseBytes: w.responseBytes, serviceNs: 0 };
-  const all: ClientStats[] = [];
-  const active = new ClientStats();
-  all.push(active);
-  if (w.arrivalRate === null) {
-    host.spawn(
-      "load",
-      closedLoopClient({
+  // Fill the hosts in order: active connections first, then idle ones.
+  let h = 0, room = CONNECTIONS_PER_CLIENT_HOST;
+  const share = (n: number): [Host, number][] => {
+    const out: [Host, number][] = [];
+    while (n > 0) {
+      if (room === 0) [h, room] = [h + 1, CONNECTIONS_PER_CLIENT_HOST];
+      const k = Math.min(n, room);
+      out.push([hosts[h]!, k]);
+      room -= k;
+      n -= k;
+    }
+    return out;
+  };
+  const parts: ClientStats[] = [];
+  share(w.active).forEach(([host, n], i) => {
+    const stats = new ClientStats();
+    parts.push(stats);
+    const name = i === 0 ? "load" : `load${i + 1}`;
+    const body = w.arrivalRate === null
+      ? closedLoopClient({
         ...ex,
         server,
-        connections: w.active,
+        connections: n,
         rounds: w.rounds ?? Infinity,
         thinkNs: w.thinkNs,
         connectSpreadNs: w.connectSpreadNs,
         start: go,
         hold: true,
-        stats: active,
-      }),
-      { daemon: true, delay: CLIENT_DELAY },
-    );
-  } else {
-    host.spawn(
-      "load",
-      openLoopClient({
+        stats,
+      })
+      : openLoopClient({
         ...ex,
         server,
-        rate: w.arrivalRate,
+        // Each part carries its share of the arrivals, from its own stream.
+        rate: (w.arrivalRate * n) / w.active,
         mode: w.openLoopMode,
-        connections: w.active,
-        rng: new Rng(w.seed).fork("arrivals"),
+        connections: n,
+        rng: new Rng(w.seed).fork(i === 0 ? "arrivals" : `arrivals${i + 1}`),
         start: go,
-        stats: active,
-      }),
-      { daemon: true, delay: CLIENT_DELAY },
-    );
-  }
-  if (w.idle > 0) {
-    const idle = new ClientStats();
-    all.push(idle);
+        stats,
+      });
+    host.spawn(name, body, { daemon: true, delay: CLIENT_DELAY });
+  });
+  const idle: ClientStats[] = [];
+  share(w.idle).forEach(([host, n], i) => {
+    const stats = new ClientStats();
+    idle.push(stats);
     host.spawn(
-      "idle",
-      idleClient({ server, connections: w.idle, connectSpreadNs: w.connectSpreadNs, stats: idle }),
+      i === 0 ? "idle" : `idle${i + 1}`,
+      idleClient({ server, connections: n, connectSpreadNs: w.connectSpreadNs, stats }),
       { daemon: true, delay: CLIENT_DELAY },
     );
+  });
+  return {
+    active: () => (parts.length === 1 ? parts[0]! : mergeStats(parts)),
+    idle,
+    finished: () => parts.every((p) => p.finishedAt >= 0),
+  };
+}
+
+/** The figures of several client processes as one. */
+function mergeStats(parts: readonly ClientStats[]): ClientStats {
+  const out = new ClientStats();
+  for (const p of parts) {
+    for (const x of p.latencies) out.latencies.push(x);
+    out.completed += p.completed;
+    out.sent += p.sent;
+    out.connected += p.connected;
+    for (const [k, v] of Object.entries(p.failures)) out.failures[k] = (out.failures[k] ?? 0) + v;
+    if (p.startedAt >= 0 && (out.startedAt < 0 || p.startedAt < out.startedAt)) {
+      out.startedAt = p.startedAt;
+    }
   }
-  return { stats: all, finished: () => active.finishedAt >= 0 };
+  // Finished when every part has finished.
+  out.finishedAt = parts.every((p) => p.finishedAt >= 0)
+    ? Math.max(...parts.map((p) => p.finishedAt))
+    : -1;
+  return out;
 }
 
 interface Raw {

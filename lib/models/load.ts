@@ -13,6 +13,7 @@ import { type AddressLike, toAddress } from "../os/sys.ts";
 import type { Sys } from "../os/sys.ts";
 import type { ThreadRoutine } from "../os/thread.ts";
 import { epollCreate, epollCtl, epollWait } from "../io/epoll.ts";
+import { Fifo } from "../kernel/fifo.ts";
 import { checkExchange, type Exchange, type LatencyStats, latencyStats } from "./protocol.ts";
 import { checkCount, checkNs, raiseNofile } from "./_args.ts";
 
@@ -151,7 +152,7 @@ export function closedLoopClient(opts: ClientOptions): ThreadBody<void> {
     yield* raiseNofile(sys);
     const ep = yield* epollCreate(sys);
     const byFd = new Map<number, Client>();
-    const thinking: Client[] = [];
+    const thinking = new Fifo<Client>();
     let active = 0, connecting = 0;
     let started = opts.start === undefined;
     if (started) stats.startedAt = sys.now;
@@ -210,9 +211,9 @@ export function closedLoopClient(opts: ClientOptions): ThreadBody<void> {
         continue;
       }
       let timeout: number | null = null;
-      if (thinking.length > 0) timeout = Math.max(0, thinking[0]!.wakeAt - sys.now);
+      if (thinking.length > 0) timeout = Math.max(0, thinking.peek()!.wakeAt - sys.now);
       const events = yield* epollWait(sys, ep, 1024, timeout);
-      while (thinking.length > 0 && thinking[0]!.wakeAt <= sys.now) {
+      while (thinking.length > 0 && thinking.peek()!.wakeAt <= sys.now) {
         const c = thinking.shift()!;
         if (c.state === THINKING) yield* send(c);
       }

@@ -13,6 +13,7 @@ import type { ThreadBody } from "../os/process.ts";
 import { type AddressLike, toAddress } from "../os/sys.ts";
 import type { ThreadRoutine } from "../os/thread.ts";
 import { epollCreate, epollCtl, epollWait } from "../io/epoll.ts";
+import { Fifo } from "../kernel/fifo.ts";
 import { checkExchange, type Exchange } from "./protocol.ts";
 import type { ClientStats } from "./load.ts";
 import { checkCount, checkNs, raiseNofile } from "./_args.ts";
@@ -112,8 +113,8 @@ export function openLoopClient(opts: OpenLoopOptions): ThreadBody<void> {
     yield* raiseNofile(sys);
     const ep = yield* epollCreate(sys);
     const byFd = new Map<number, Request>();
-    const free: Request[] = [];
-    const waiting: number[] = []; // arrival times of requests waiting for a free connection
+    const free = new Fifo<Request>();
+    const waiting = new Fifo<number>(); // arrival times of requests waiting for a free connection
     let outstanding = 0;
 
     const done = function* (r: Request, errno: string | null): ThreadRoutine<void> {
@@ -122,8 +123,7 @@ export function openLoopClient(opts: OpenLoopOptions): ThreadBody<void> {
         r.busy = false;
         outstanding--;
       }
-      const i = free.indexOf(r);
-      if (i >= 0) free.splice(i, 1);
+      free.remove(r);
       r.state = DONE;
       byFd.delete(r.fd);
       yield* sys.close(r.fd);
@@ -265,8 +265,8 @@ export function openLoopClient(opts: OpenLoopOptions): ThreadBody<void> {
       }
       if (mode === "pool" && free.length === 0 && byFd.size === 0 && waiting.length > 0) {
         // Every pool connection failed: the waiting requests fail with them.
-        for (const _ of waiting) stats.fail("ECONNRESET");
-        waiting.length = 0;
+        for (let n = waiting.length; n > 0; n--) stats.fail("ECONNRESET");
+        waiting.clear();
       }
     }
     stats.finishedAt = sys.now;

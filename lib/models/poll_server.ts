@@ -7,7 +7,8 @@
 import { isErrno } from "../os/errno.ts";
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT } from "../os/events.ts";
 import type { ThreadBody } from "../os/process.ts";
-import { poll, type PollFd } from "../io/poll.ts";
+import { poll } from "../io/poll.ts";
+import { PollSet } from "../io/poll_set.ts";
 import { CLOSED, Conn, onReadable, onWritable, WANT_WRITE } from "./_conn.ts";
 import { checkServer, listenOn, type ServerOptions, ServerStats } from "./server.ts";
 
@@ -47,23 +48,11 @@ export function pollServer(
   checkServer(opts);
   return function* (sys) {
     const ls = yield* listenOn(sys, opts, true);
-    const conns = new Map<number, Conn>();
-    // The pollfd array and each descriptor's index in it.
-    const fds: PollFd[] = [{ fd: ls, events: POLLIN }];
-    const index = new Map<number, number>();
-    const setEvents = (fd: number, events: number) => {
-      const i = index.get(fd)!;
-      if (fds[i]!.events !== events) fds[i] = { fd, events };
-    };
-    const remove = (fd: number) => {
-      const i = index.get(fd)!;
-      const last = fds.pop()!;
-      index.delete(fd);
-      if (i < fds.length) {
-        fds[i] = last;
-        index.set(last.fd, i);
-      }
-    };
+    // Connections by descriptor, as a C server's array indexed by fd.
+    const conns: (Conn | undefined)[] = [];
+    // The pollfd array (a deletion moves the last entry into the hole).
+    const fds = new PollSet();
+    fds.set(ls, POLLIN);
     for (;;) {
       const ready = yield* poll(sys, fds);
       stats.loops++;
@@ -79,14 +68,13 @@ export function pollServer(
               throw e;
             }
             yield* sys.setBlocking(fd, false);
-            conns.set(fd, new Conn(fd));
-            index.set(fd, fds.length);
-            fds.push({ fd, events: POLLIN });
+            conns[fd] = new Conn(fd);
+            fds.set(fd, POLLIN);
             stats.accepted++;
           }
           continue;
         }
-        const c = conns.get(r.fd);
+        const c = conns[r.fd];
         if (c === undefined || (r.revents & POLLNVAL)) continue;
         let state: number;
         if (r.revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -95,10 +83,10 @@ export function pollServer(
           stats.served += c.served - before;
         } else state = yield* onWritable(sys, c);
         if (state === CLOSED) {
-          conns.delete(r.fd);
-          remove(r.fd);
+          conns[r.fd] = undefined;
+          fds.delete(r.fd);
           stats.closed++;
-        } else setEvents(r.fd, state === WANT_WRITE ? POLLIN | POLLOUT : POLLIN);
+        } else fds.set(r.fd, state === WANT_WRITE ? POLLIN | POLLOUT : POLLIN);
       }
     }
   };

@@ -22,6 +22,7 @@ import {
 } from "../os/socket_api.ts";
 import type { Thread, ThreadRoutine } from "../os/thread.ts";
 import { ByteQueue } from "../os/byte_queue.ts";
+import { Fifo } from "../kernel/fifo.ts";
 import type { Path } from "./path.ts";
 import type { HostStack } from "./stack.ts";
 
@@ -97,7 +98,7 @@ const HALF_OPEN = 2048, REUSEADDR = 4096, REUSEPORT = 8192;
 /** What only some sockets need: kept apart so the common socket stays small. */
 class Side {
   handshake: StreamSocket | null = null;
-  accept: StreamSocket[] | null = null;
+  accept: Fifo<StreamSocket> | null = null;
   backlog = 0;
   pendingChildren = 0;
   synTimer: Segment | null = null;
@@ -276,10 +277,10 @@ export class StreamSocket extends File implements SocketFile {
   set #reset(v: boolean) {
     this.#bits = v ? this.#bits | RESET : this.#bits & ~RESET;
   }
-  get #accept(): StreamSocket[] | null {
+  get #accept(): Fifo<StreamSocket> | null {
     return this.#side === null ? null : this.#side.accept;
   }
-  set #accept(v: StreamSocket[] | null) {
+  set #accept(v: Fifo<StreamSocket> | null) {
     if (this.#side !== null || v !== null) (this.#side ??= new Side()).accept = v;
   }
   get #backlog(): number {
@@ -475,7 +476,7 @@ export class StreamSocket extends File implements SocketFile {
     if (this._port < 0) this._stack._bindEphemeral(this, "tcp");
     this._state = LISTEN;
     this.#backlog = this.#clampBacklog(backlog);
-    this.#accept = [];
+    this.#accept = new Fifo();
   }
 
   /** @ignore */
@@ -749,7 +750,7 @@ export class StreamSocket extends File implements SocketFile {
       // Linux (inet_shutdown): SHUT_WR does nothing; reading shut stops listening, the
       // port stays bound, queued connections are reset and every accept fails with EINVAL.
       if (how === "SHUT_WR") return;
-      for (const child of this.#accept ?? []) child._abort();
+      for (const child of this.#accept?.toArray() ?? []) child._abort();
       this.#accept = null;
       this._state = FRESH;
       this.#wakeAll(POLLIN | POLLHUP);
@@ -844,7 +845,7 @@ export class StreamSocket extends File implements SocketFile {
     }
     switch (this._state) {
       case LISTEN:
-        for (const child of this.#accept ?? []) child._abort();
+        for (const child of this.#accept?.toArray() ?? []) child._abort();
         this.#accept = null;
         this._state = CLOSED;
         this._stack._unbind(this, "tcp");

@@ -11,6 +11,12 @@ export const DEFAULT_NOFILE = 1024;
 /** RLIMIT_NOFILE's usual hard limit (systemd's default). */
 export const DEFAULT_NOFILE_HARD = 1_048_576;
 
+/** @ignore Something that must hear when a descriptor of a table opens or closes. */
+export interface FdWatcher {
+  /** `fd` now refers to another file, or to none. */
+  _fdChanged(fd: number): void;
+}
+
 /**
  * Descriptors 0, 1 and 2 are the terminal; new descriptors take the lowest
  * free number (POSIX), and none may reach the soft RLIMIT_NOFILE.
@@ -27,6 +33,8 @@ export const DEFAULT_NOFILE_HARD = 1_048_576;
  * ```
  */
 export class FdTable {
+  /** @ignore Told of every descriptor that opens or closes (the poll sets bound here). */
+  _watchers: FdWatcher[] | null = null;
   readonly #files: (File | null)[] = [];
   /** Closed descriptors below the top, as a binary min-heap: O(log n) lowest-free. */
   readonly #holes: number[] = [];
@@ -122,6 +130,7 @@ export class FdTable {
     this.#open--;
     file._refs--;
     heapPush(this.#holes, fd);
+    if (this._watchers !== null) { for (const w of this._watchers) w._fdChanged(fd); }
     return file;
   }
 
@@ -138,6 +147,20 @@ export class FdTable {
     return out;
   }
 
+  /**
+   * Calls `fn` for every open descriptor, in order, without building a list
+   * (a process may hold a million).
+   *
+   * @param fn Called with each file and its descriptor.
+   */
+  forEach(fn: (file: File, fd: number) => void): void {
+    const files = this.#files;
+    for (let fd = 0; fd < files.length; fd++) {
+      const f = files[fd];
+      if (f !== null && f !== undefined) fn(f, fd);
+    }
+  }
+
   #put(fd: number, file: File): void {
     while (this.#files.length < fd) {
       heapPush(this.#holes, this.#files.length);
@@ -146,6 +169,7 @@ export class FdTable {
     this.#files[fd] = file;
     this.#open++;
     file._refs++;
+    if (this._watchers !== null) { for (const w of this._watchers) w._fdChanged(fd); }
   }
 }
 

@@ -207,10 +207,10 @@ export class Process {
     const costs = this.host.costs;
     const threads = this.alive ? this.liveThreads.length : 0;
     let socketBytes = 0;
-    for (const [, file] of this.fds.entries()) {
+    this.fds.forEach((file) => {
       const m = (file as { memoryBytes?: () => number }).memoryBytes;
       if (typeof m === "function") socketBytes += m.call(file);
-    }
+    });
     return {
       stackBytes: threads * costs.threadStackBytes,
       residentBytes: this.alive ? costs.processMemoryBytes + threads * costs.threadMemoryBytes : 0,
