@@ -8,7 +8,14 @@ import type { Event } from "../kernel/event.ts";
 import { FdTable } from "./fd_table.ts";
 import type { Host } from "./host.ts";
 import { Sys } from "./sys.ts";
-import { defaultAction, type SignalInfo, SIGNALS, SignalState, SIGRTMIN } from "./signals.ts";
+import {
+  defaultAction,
+  type SignalInfo,
+  signalName,
+  SIGNALS,
+  SignalState,
+  SIGRTMIN,
+} from "./signals.ts";
 import { Thread, type ThreadRoutine } from "./thread.ts";
 import { Usage } from "./usage.ts";
 
@@ -123,10 +130,12 @@ export class Process {
 
   /**
    * Sends a signal to the process (kill(2)): SIGKILL ends it at once;
-   * ignored signals are dropped; others become pending — standard signals at
-   * most once (a second one while the first is pending is lost), real-time
-   * ones queued with their info — and a thread that does not block them is
-   * told.
+   * ignored signals are dropped; others become pending — standard
+   * signals at most once (a second one while the first is pending is lost),
+   * real-time ones queued with their info — and a thread that does not
+   * block them is told. A fatal signal a process sends itself ends it at
+   * once (if some thread lets it through), and the sending thread stops
+   * before it returns to user code.
    *
    * @param signo The signal number.
    * @param info What the signal carries (fd and band for SIGIO).
@@ -144,6 +153,26 @@ export class Process {
     const st = this.signals;
     const action = st.disposition(signo);
     if (action === "ignore" || (action === "default" && defaultAction(signo) === "ignore")) return;
+    if (action === "default" && this.#sentFromInside()) {
+      // A fatal signal the process sends itself (kill of its own pid, a
+      // SIGPIPE from its own write) ends it before the sending thread gets
+      // back to user code, if some thread lets it through: Linux's
+      // complete_signal() takes the whole group down at once, the sender
+      // included. (From outside, the target thread dies when it next runs,
+      // below.) Blocked by every thread, the signal stays pending.
+      const t = this.threads.find((t) => !t.done && !t.sigmask[signo]);
+      if (t !== undefined) {
+        if (sim.trace.enabled) {
+          sim.trace.emit("signal", t.task.id, {
+            signo,
+            name: signalName(signo),
+            action: "terminate",
+          });
+        }
+        this._exit(-signo);
+        return;
+      }
+    }
     if (signo >= SIGRTMIN) {
       // RLIMIT_SIGPENDING: a full queue refuses real-time signals. For
       // F_SETSIG readiness signals Linux then falls back on a plain SIGIO
@@ -170,6 +199,12 @@ export class Process {
         return;
       }
     }
+  }
+
+  /** Whether the thread running now (the sender of a signal) is one of this process's. */
+  #sentFromInside(): boolean {
+    const owner = this.host.sim.current?.owner;
+    return owner instanceof Thread && owner.process === this;
   }
 
   /** Whether the process is still running. */
@@ -263,7 +298,13 @@ export class Process {
     this.exitCode = status;
     const current = this.host.sim.current;
     for (const t of this.threads) {
-      if (t.task.done || t.task === current) continue;
+      if (t.task.done) continue;
+      // The thread running now cannot be killed from inside: it stops at its
+      // next flush, before it gets back to user code (see Thread._doomed).
+      if (t.task === current) {
+        t._doomed = true;
+        continue;
+      }
       // A thread killed before its first step never runs #run's finally: count it out here.
       if (t.task.status === "created") this.host._threadEnded();
       t.task.kill();

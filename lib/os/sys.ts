@@ -610,7 +610,26 @@ export class Sys {
   }
 
   /**
-   * kill(2): sends a signal to a process of this host.
+   * kill(2): sends a signal to a process of this host. A process that
+   * sends itself a signal whose action is to end it (SIGKILL, or the
+   * default action of SIGTERM and most others) dies before the call
+   * returns: nothing after it runs, in this thread or any other of the
+   * process.
+   *
+   * @example A process that kills itself runs nothing after the call
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Simulation } from "@iosim/iosim/kernel";
+   * import { Host } from "@iosim/iosim/os";
+   * const sim = new Simulation();
+   * const p = new Host(sim).spawn("suicide", function* (sys) {
+   *   yield* sys.kill(sys.pid, "SIGTERM");
+   *   sys.print("unreachable");
+   * });
+   * sim.run();
+   * assert.equal(p.exitCode, -15);
+   * assert.equal(sim.output.length, 0);
+   * ```
    *
    * @param pid The process.
    * @param sig The signal (number or name).

@@ -7,13 +7,13 @@
 import { Interrupt } from "../kernel/errors.ts";
 import type { Blocker, Event } from "../kernel/event.ts";
 import type { Op } from "../kernel/op.ts";
-import { TIMEOUT as TIMEOUT_VALUE } from "../kernel/simulation.ts";
+import { Priority, TIMEOUT as TIMEOUT_VALUE } from "../kernel/simulation.ts";
 import type { TIMEOUT } from "../kernel/simulation.ts";
 import type { Task } from "../kernel/task.ts";
 import type { CostModel } from "./costs.ts";
 import { type Errno, SysError } from "./errno.ts";
 import type { File, WaitEntry } from "./file.ts";
-import { type Process, ProcessExit } from "./process.ts";
+import type { Process } from "./process.ts";
 import { defaultAction, signalName } from "./signals.ts";
 import type { Sys } from "./sys.ts";
 import { type TimeCategory, Usage } from "./usage.ts";
@@ -22,6 +22,7 @@ import { type TimeCategory, Usage } from "./usage.ts";
 export type ThreadRoutine<R = unknown> = Generator<Op, R, unknown>;
 
 const SLEEP: Blocker = { describe: () => "nanosleep", cancelWait: () => {} };
+const EXITING: Blocker = { describe: () => "its process's exit", cancelWait: () => {} };
 
 /** The cause of the kernel interrupt that tells a thread a signal is pending. */
 export const SIGNAL_WAKE: unique symbol = Symbol("signal");
@@ -114,6 +115,12 @@ export class Thread {
   _inHandler = 0;
   /** @ignore A signal was raised for this thread and it has not looked yet. */
   _poked = false;
+  /**
+   * @ignore The thread's process ended while this thread was the one running
+   * (it killed its own process, or a signal it raised did): it must not get
+   * back to user code. Its next flush parks it and has it killed.
+   */
+  _doomed = false;
   /** @ignore When the thread's current wait began, or -1: a wait still going on is not in `usage` yet. */
   _waitSince = -1;
   /** @ignore What the current wait will be counted as. */
@@ -122,6 +129,7 @@ export class Thread {
   #ns: number[] = [];
   #calls: string[] = [];
   #waiter: FileWaiter | null = null;
+  #dying = false;
 
   /**
    * Makes a thread; use `host.spawn` or `sys.spawnThread` instead.
@@ -201,6 +209,7 @@ export class Thread {
    * @returns The operation, for `yield*`.
    */
   *flush(): ThreadRoutine<void> {
+    if (this._doomed) yield* this.#die();
     const n = this.#cats.length;
     if (n > 0) {
       const sim = this.process.host.sim, start = sim.now;
@@ -505,7 +514,7 @@ export class Thread {
           });
         }
         p._exit(-signo);
-        throw new ProcessExit(-signo);
+        return yield* this.#die();
       }
       st.delivered++;
       ran = Math.max(ran, st.restart[signo] ? 1 : 2);
@@ -538,6 +547,34 @@ export class Thread {
     if (this._poked || this.task.done) return;
     this._poked = true;
     if (this.task !== this.process.host.sim.current) this.task.interrupt(SIGNAL_WAKE);
+  }
+
+  /**
+   * The process died under this running thread (it killed itself, or took
+   * a fatal signal): stop here, as a thread killed by another process
+   * stops, instead of going back to user code. A task cannot kill itself,
+   * so the thread parks on nothing that wakes it, and a kill due at once
+   * (before anything else at this time, `exited` included) unwinds it from
+   * there: its `finally` blocks run, its `catch` blocks do not.
+   */
+  *#die(): ThreadRoutine<never> {
+    const sim = this.process.host.sim;
+    this.#cats.length = 0;
+    this.#ns.length = 0;
+    this.#calls.length = 0;
+    this.release(); // the core is free from now, not from the kill
+    if (!this.#dying) {
+      this.#dying = true;
+      const task = this.task;
+      sim.schedule(0, () => task.kill(), Priority.URGENT);
+    }
+    for (;;) {
+      try {
+        yield* sim.park(EXITING);
+      } catch {
+        // Nothing may wake a dead thread back into its code: wait for the kill.
+      }
+    }
   }
 
   *#afterHandlers(ran: number, call: string, interruptible: Interruptible): ThreadRoutine<void> {
