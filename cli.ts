@@ -22,6 +22,7 @@ import { formatText } from "./lib/scenario/format.ts";
 import { runScenario, ScenarioError, type ScenarioReport, toJson } from "./lib/scenario/run.ts";
 import { checkChromeTrace, toChromeTrace } from "./lib/report/chrome_trace.ts";
 import { parseDuration } from "./runner/duration.ts";
+import { checkOutputPath, writeOutput } from "./runner/files.ts";
 import { listScenarios, loadScenario, UsageError } from "./runner/load.ts";
 import { type PointResult, pointsToCsv, pointsToText, runToCsv } from "./runner/output.ts";
 import { crossProduct, parseSeeds, shardOf } from "./runner/points.ts";
@@ -325,6 +326,9 @@ async function run(args: string[], io: Io, preloaded?: Scenario): Promise<number
         throw new UsageError(`--${flag} applies to sweeps (--sweep or --seeds)`);
       }
     }
+    // Refuse an unwritable path now, not after the run.
+    if (v.trace !== undefined) checkOutputPath("--trace", String(v.trace));
+    if (v.html !== undefined) checkOutputPath("--html", String(v.html));
     return singleRun(
       scenario,
       seeds[0]!,
@@ -349,6 +353,7 @@ async function run(args: string[], io: Io, preloaded?: Scenario): Promise<number
   if (loaded.url === "") {
     throw new UsageError("Sweeps need the runner: deno task sim NAME --sweep ...");
   }
+  if (v.html !== undefined) checkOutputPath("--html", String(v.html));
   let workers = navigator.hardwareConcurrency ?? 1;
   if (v.workers !== undefined) {
     const w = Number(v.workers);
@@ -384,10 +389,7 @@ async function run(args: string[], io: Io, preloaded?: Scenario): Promise<number
   });
   progress.end();
   if (v.html !== undefined) {
-    Deno.writeTextFileSync(
-      String(v.html),
-      sweepHtml(results, sweeps.map(([k]) => k)),
-    );
+    writeOutput("--html", String(v.html), sweepHtml(results, sweeps.map(([k]) => k)));
   }
   if (format === "csv") io.out(pointsToCsv(results));
   if (format === "text") {
@@ -419,9 +421,14 @@ function singleRun(
   io: Io,
   style: Parameters<typeof formatText>[1],
 ): number {
+  // Trace records cost memory (a million connections make many): keep them only
+  // for what reads them; the digest covers every record either way.
+  const records = opts.check || opts.trace !== undefined || opts.html !== undefined ||
+    opts.timeline;
   const options = {
     seed,
     params,
+    trace: records ? true : { record: false },
     ...(opts.horizon === undefined ? {} : { horizon: opts.horizon }),
   };
   const report: ScenarioReport = runScenario(scenario, options);
@@ -438,9 +445,9 @@ function singleRun(
     const trace = toChromeTrace(report.simulations);
     const problems = checkChromeTrace(trace);
     if (problems.length > 0) throw new Error(`The trace export is invalid: ${problems[0]}`);
-    Deno.writeTextFileSync(opts.trace, JSON.stringify(trace));
+    writeOutput("--trace", opts.trace, JSON.stringify(trace));
   }
-  if (opts.html !== undefined) Deno.writeTextFileSync(opts.html, runHtml(report));
+  if (opts.html !== undefined) writeOutput("--html", opts.html, runHtml(report));
   const json = toJson(report);
   if (opts.format === "json") io.out(JSON.stringify(json) + "\n");
   else if (opts.format === "csv") io.out(runToCsv(json));

@@ -44,6 +44,23 @@ function pick(mod: Record<string, unknown>): Scenario | undefined {
   return [mod.default, mod.scenario, ...Object.values(mod)].find(isScenario);
 }
 
+/** The file extensions of modules the runner will import as scenarios. */
+const MODULE_EXTENSIONS = [".ts", ".mts", ".js", ".mjs"];
+
+function firstLine(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "unknown error";
+}
+
+/** Imports a scenario module, turning any failure into one line naming the file. */
+async function importScenario(ref: string, url: URL): Promise<Record<string, unknown>> {
+  try {
+    return await import(url.href) as Record<string, unknown>;
+  } catch (e) {
+    throw new UsageError(`Cannot load scenario file "${ref}": ${firstLine(e)}`);
+  }
+}
+
 /** A loaded scenario and the URL of its module. */
 export interface Loaded {
   /** The scenario. */
@@ -55,15 +72,25 @@ export interface Loaded {
 /**
  * Loads a scenario by name (`sims/NAME.ts`) or by path.
  *
+ * A path must name a TypeScript or JavaScript module (`.ts`, `.mts`, `.js`,
+ * `.mjs`): anything else is refused before it is imported, so that the
+ * runner never executes a file that is not meant as code.
+ *
  * @param ref A name or a path.
  * @returns The scenario and its URL.
- * @throws {UsageError} If there is none.
+ * @throws {UsageError} If there is none, the path is not a module, or the
+ *   module fails to load.
  */
 export async function loadScenario(ref: string): Promise<Loaded> {
   let url: URL | undefined;
-  if (ref.endsWith(".ts") || ref.includes("/")) {
+  if (ref.includes("/") || MODULE_EXTENSIONS.some((ext) => ref.endsWith(ext))) {
     url = new URL(ref, `file://${Deno.cwd()}/`);
     if (!exists(url)) throw new UsageError(`Scenario file "${ref}" does not exist`);
+    if (!MODULE_EXTENSIONS.some((ext) => url!.pathname.endsWith(ext))) {
+      throw new UsageError(
+        `Scenario file "${ref}" is not a module: expected a ${MODULE_EXTENSIONS.join(", ")} file`,
+      );
+    }
   } else {
     if (!/^[a-z][a-z0-9_]*$/.test(ref)) {
       throw new UsageError(`Unknown scenario "${ref}": names are lower_snake_case (see --list)`);
@@ -71,7 +98,7 @@ export async function loadScenario(ref: string): Promise<Loaded> {
     url = simDirs().map((d) => new URL(`${ref}.ts`, d)).find(exists);
     if (url === undefined) throw new UsageError(`Unknown scenario "${ref}" (see --list)`);
   }
-  const scenario = pick(await import(url.href) as Record<string, unknown>);
+  const scenario = pick(await importScenario(ref, url));
   if (scenario === undefined) {
     throw new UsageError(`"${ref}" defines no scenario: export one made with defineScenario()`);
   }

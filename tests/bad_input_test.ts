@@ -85,6 +85,7 @@ import {
 } from "../lib/os/mod.ts";
 import {
   applyFaultPlan,
+  checkFaultRule,
   describeFaultPlan,
   linkParams,
   Network,
@@ -184,6 +185,7 @@ import {
   timelineState,
   toChromeTrace,
 } from "../lib/report/mod.ts";
+import * as mp from "../lib/mp/mod.ts";
 
 // ---- the world a simulated call runs in ------------------------------------
 
@@ -2173,12 +2175,14 @@ const netCases: Case[] = [
     expect: typeError(/Host "h" is already on a network/),
   },
   {
-    // BUG (lib/net, Network.attach): null crashes with "Cannot read properties
-    // of null (reading 'sim')" instead of naming the argument.
     what: "net.attach(null)",
     call: sync(() => new Network(new Simulation()).attach(bad(null))),
-    expect: typeError(/host "null"/),
-    ignore: true,
+    expect: typeError(/Invalid host "null": expected a Host/),
+  },
+  {
+    what: "net.attach('a') (a name, not a host)",
+    call: sync(() => new Network(new Simulation()).attach(bad("a"))),
+    expect: typeError(/Invalid host "a": expected a Host/),
   },
   {
     what: "net.link('a', 'nope', {})",
@@ -2209,16 +2213,21 @@ const netCases: Case[] = [
     expect: rangeError(/Unknown host "elsewhere"/),
   },
   {
-    // BUG (lib/net, Network.link): a link from a host to itself is accepted
-    // and then never used (its paths take the loopback parameters).
     what: "net.link(a, a, {}) (a host to itself)",
     call: sync(() => {
       const net = new Network(new Simulation());
       net.addHost("a");
       net.link("a", "a", {});
     }),
-    expect: rangeError(/"a"/),
-    ignore: true,
+    expect: rangeError(/Cannot link host "a" to itself: .*loopback device/),
+  },
+  {
+    what: "net.link(host a, 'a', {}, true) (a host to itself, one way)",
+    call: sync(() => {
+      const net = new Network(new Simulation());
+      net.link(net.addHost("a"), "a", { latency: 5 }, true);
+    }),
+    expect: rangeError(/Cannot link host "a" to itself/),
   },
   {
     what: "net.addFault({ drop: 2 })",
@@ -2245,12 +2254,24 @@ const netCases: Case[] = [
     expect: rangeError(/Unknown host "elsewhere"/),
   },
   {
-    // BUG (lib/net, Network.addFault): null crashes in the destructuring
-    // ("Cannot destructure property 'from' of 'rule'") before checkFaultRule.
     what: "net.addFault(null)",
     call: sync(() => new Network(new Simulation()).addFault(bad(null))),
-    expect: typeError(/fault rule "null"/),
-    ignore: true,
+    expect: typeError(/Invalid fault rule "null": expected an object/),
+  },
+  {
+    what: "checkFaultRule(null)",
+    call: sync(() => checkFaultRule(bad(null))),
+    expect: typeError(/Invalid fault rule "null": expected an object/),
+  },
+  {
+    what: "checkFaultRule({ reorder: 1.5 })",
+    call: sync(() => checkFaultRule({ reorder: 1.5 })),
+    expect: rangeError(/Invalid fault reorder "1\.5"/),
+  },
+  {
+    what: "net.addFault(undefined)",
+    call: sync(() => new Network(new Simulation()).addFault(bad(undefined))),
+    expect: typeError(/Invalid fault rule "undefined"/),
   },
   {
     what: "net.partition(['a'], ['a'])",
@@ -2322,18 +2343,11 @@ const netCases: Case[] = [
     expect: typeError(/unknown kind/),
   },
   {
-    // BUG (lib/net, applyFaultPlan): a null action crashes with "Cannot read
-    // properties of null (reading 'at')".
     what: "applyFaultPlan with a null action",
     call: sync(() => applyFaultPlan(new Network(new Simulation()), { actions: [bad(null)] })),
-    expect: typeError(/fault action "null"/),
-    ignore: true,
+    expect: typeError(/Invalid fault action "null": expected an object/),
   },
   {
-    // BUG (lib/net, applyFaultPlan): the rule of a "rule" action (likewise the
-    // faults of a "syscalls" action and the signal of a "kill") is checked only
-    // when its time comes, so the plan is accepted and the simulation then
-    // fails in the middle of its run with the RangeError.
     what: "applyFaultPlan with a rule that drops with probability 2",
     call: sync(() => {
       const sim = new Simulation();
@@ -2346,8 +2360,68 @@ const netCases: Case[] = [
       }
     }),
     expect: rangeError(/drop "2"/),
-    ignore: true,
   },
+  // The whole plan is checked before anything is scheduled.
+  ...([
+    ["syscall faults out of range", { kind: "syscalls", at: 5, host: "a", faults: { eintr: 2 } }, {
+      error: RangeError,
+      message: /eintr "2"/,
+    }],
+    ["unknown syscall fault", { kind: "syscalls", at: 5, host: "a", faults: { bogus: 1 } }, {
+      error: TypeError,
+      message: /Unknown syscall fault "bogus"/,
+    }],
+    ["an unknown signal", { kind: "kill", at: 5, host: "a", process: "p", signal: "SIGNOPE" }, {
+      error: RangeError,
+      message: /Invalid signal "SIGNOPE"/,
+    }],
+    ["a kill of process null", { kind: "kill", at: 5, host: "a", process: null }, {
+      error: TypeError,
+      message: /Invalid kill process "null"/,
+    }],
+    ["a rule of null", { kind: "rule", at: 5, rule: null }, {
+      error: TypeError,
+      message: /Invalid fault rule "null"/,
+    }],
+    ["a rule from an unknown host", { kind: "rule", at: 5, rule: { from: "zz", drop: 0.5 } }, {
+      error: RangeError,
+      message: /Unknown host "zz" in the fault plan/,
+    }],
+    ["a rule removed before it is added", {
+      kind: "rule",
+      at: 5,
+      untilAt: 4,
+      rule: { drop: 0.5 },
+    }, { error: RangeError, message: /untilAt "4": before the rule at 5/ }],
+    ["a partition side that is a string", { kind: "partition", at: 5, side: "a" }, {
+      error: TypeError,
+      message: /Invalid partition side "a"/,
+    }],
+    ["a partition with a host on both sides", {
+      kind: "partition",
+      at: 5,
+      side: ["a"],
+      other: ["a"],
+    }, { error: RangeError, message: /host "a" is on both sides/ }],
+  ] as const).map(([what, action, expect]): Case => ({
+    what: `applyFaultPlan with ${what} applies nothing`,
+    call: sync(() => {
+      const sim = new Simulation();
+      const net = new Network(sim);
+      net.addHost("a");
+      net.addHost("b");
+      try {
+        applyFaultPlan(net, {
+          actions: [{ kind: "crash", at: 1, host: "b" }, bad(action)],
+        });
+      } finally {
+        assert.equal(sim.peek(), Infinity, "part of the plan was scheduled");
+        sim.run();
+        assert.equal(net.host("b")!.crashes, 0);
+      }
+    }),
+    expect,
+  })),
   {
     what: "randomFaultPlan with durationNs -1",
     call: sync(() => randomFaultPlan(new Rng(1), { hosts: ["a"], servers: ["a"], durationNs: -1 })),
@@ -2366,16 +2440,66 @@ const netCases: Case[] = [
     expect: rangeError(/partitions "1\.5"/),
   },
   {
-    // BUG (lib/net, randomFaultPlan): loss and duplicate are not checked (a
-    // loss of 5 fails only when the plan is applied and run; a negative one
-    // is dropped silently), and the counts have no upper bound:
-    // { partitions: 1e9 } runs the process out of memory.
     what: "randomFaultPlan with loss 5",
     call: sync(() =>
       randomFaultPlan(new Rng(1), { hosts: ["a"], servers: ["a"], durationNs: ms(1), loss: 5 })
     ),
     expect: rangeError(/loss "5"/),
-    ignore: true,
+  },
+  {
+    what: "randomFaultPlan with loss -0.1",
+    call: sync(() =>
+      randomFaultPlan(new Rng(1), { hosts: ["a"], servers: ["a"], durationNs: ms(1), loss: -0.1 })
+    ),
+    expect: rangeError(/loss "-0\.1"/),
+  },
+  {
+    what: "randomFaultPlan with duplicate NaN",
+    call: sync(() =>
+      randomFaultPlan(new Rng(1), {
+        hosts: ["a"],
+        servers: ["a"],
+        durationNs: ms(1),
+        duplicate: NaN,
+      })
+    ),
+    expect: rangeError(/duplicate "NaN"/),
+  },
+  {
+    what: "randomFaultPlan with 1e9 partitions (once out of memory)",
+    call: sync(() =>
+      randomFaultPlan(new Rng(1), {
+        hosts: ["a"],
+        servers: ["a"],
+        durationNs: ms(1),
+        partitions: 1e9,
+      })
+    ),
+    expect: rangeError(/partitions "1000000000": expected a whole number from 0 to 10000/),
+  },
+  {
+    what: "randomFaultPlan with 2^53 crashes",
+    call: sync(() =>
+      randomFaultPlan(new Rng(1), {
+        hosts: ["a"],
+        servers: ["a"],
+        durationNs: ms(1),
+        crashes: HUGE,
+      })
+    ),
+    expect: rangeError(/crashes "9007199254740992"/),
+  },
+  {
+    what: "randomFaultPlan with a partition and no hosts",
+    call: sync(() =>
+      randomFaultPlan(new Rng(1), { hosts: [], servers: [], durationNs: ms(1), partitions: 1 })
+    ),
+    expect: rangeError(/Invalid hosts "\[\]": 1 partition\(s\) need at least one host/),
+  },
+  {
+    what: "randomFaultPlan(rng, null)",
+    call: sync(() => randomFaultPlan(new Rng(1), bad(null))),
+    expect: typeError(/random fault plan options "null"/),
   },
   {
     what: "describeFaultPlan of an empty plan",
@@ -3649,6 +3773,959 @@ const reportCases: Case[] = [
   },
 ];
 
+// ---- multiprocessing ------------------------------------------------------------
+
+/** A calculation for pool cases. */
+// deno-lint-ignore require-yield
+function* square(_sys: Sys, x: number): ThreadRoutine<number> {
+  return x * x;
+}
+
+/** A pool task whose value cannot be sent back. */
+// deno-lint-ignore require-yield
+function* giveFunction(_sys: Sys): ThreadRoutine<() => number> {
+  return () => 1;
+}
+
+/** A pool task that ends its worker process. */
+function* exitWorker(sys: Sys): ThreadRoutine<void> {
+  yield* sys.exit(3);
+}
+
+/** A process target that fails. */
+// deno-lint-ignore require-yield
+function* throwingTarget(_sys: Sys): ThreadRoutine<void> {
+  throw new TypeError("boom");
+}
+
+/** A process target that does a little work. */
+function* napTarget(sys: Sys): ThreadRoutine<void> {
+  yield* sys.sleep(us(50));
+}
+
+/** A call made with a started manager, shut down afterwards. */
+const managed = (
+  run: (m: mp.SyncManager, sys: Sys) => Blocking,
+): Call =>
+  thread(function* (sys) {
+    const m = yield* mp.Manager(sys);
+    try {
+      return yield* run(m, sys);
+    } finally {
+      yield* m.shutdown();
+    }
+  });
+
+/** A call made with a one-worker pool, terminated afterwards. */
+const pooled = (run: (pool: mp.ProcessPool, sys: Sys) => Blocking): Call =>
+  thread(function* (sys) {
+    const pool = yield* mp.Pool(sys, 1);
+    try {
+      return yield* run(pool, sys);
+    } finally {
+      yield* pool.terminate();
+    }
+  });
+
+/** A call made with a started child process, joined afterwards. */
+const withChild = (run: (p: mp.Process, sys: Sys) => Blocking): Call =>
+  thread(function* (sys) {
+    const p = new mp.Process({ target: napTarget });
+    yield* p.start(sys);
+    try {
+      return yield* run(p, sys);
+    } finally {
+      yield* p.join();
+    }
+  });
+
+/** A call made with a queue, closed afterwards (so that its feeder thread ends). */
+const queued = (maxsize: number, run: (q: mp.Queue, sys: Sys) => Blocking): Call =>
+  thread(function* (sys) {
+    const q = new mp.Queue(sys, maxsize);
+    try {
+      return yield* run(q, sys);
+    } finally {
+      yield* q.close();
+    }
+  });
+
+/** A constructor called by a thread of the world (they take its `sys`). */
+const made = (make: (sys: Sys) => unknown): Call =>
+  // deno-lint-ignore require-yield
+  thread(function* (sys) {
+    return make(sys);
+  });
+
+const mpCases: Case[] = [
+  // Processes.
+  {
+    what: "new mp.Process(null)",
+    call: sync(() => new mp.Process(bad(null))),
+    expect: typeError(/Invalid process options "null"/),
+  },
+  {
+    what: "new mp.Process({ target: 5 })",
+    call: sync(() => new mp.Process(bad({ target: 5 }))),
+    expect: typeError(/Invalid target "5": expected a generator function/),
+  },
+  {
+    what: "new mp.Process({ args: 5 })",
+    call: sync(() => new mp.Process(bad({ target: napTarget, args: 5 }))),
+    expect: typeError(/Invalid args "5": expected an array/),
+  },
+  {
+    what: "new mp.Process({ name: 5 })",
+    call: sync(() => new mp.Process(bad({ name: 5 }))),
+    expect: typeError(/Invalid process name "5"/),
+  },
+  {
+    what: "Process.start(null)",
+    call: thread(() => new mp.Process({ target: napTarget }).start(bad(null))),
+    expect: typeError(/"null" is not a Sys/),
+  },
+  {
+    what: "Process.start twice",
+    call: withChild((p, sys) => p.start(sys)),
+    expect: domain(mp.ProcessError, /cannot start a process twice/),
+  },
+  {
+    what: "Process.join of a process never started",
+    call: thread(() => new mp.Process({ target: napTarget }).join()),
+    expect: domain(mp.ProcessError, /can only join a started process/),
+  },
+  {
+    what: "Process.join(-1)",
+    call: withChild((p) => p.join(-1)),
+    expect: rangeError(/Invalid join timeout "-1"/),
+  },
+  {
+    what: "Process.join(NaN)",
+    call: withChild((p) => p.join(NaN)),
+    expect: typeError(/Invalid join timeout "NaN"/),
+  },
+  {
+    what: "Process.terminate of a process never started",
+    call: thread(() => new mp.Process().terminate()),
+    expect: domain(mp.ProcessError, /never started/),
+  },
+  {
+    what: "Process.kill of a process never started",
+    call: thread(() => new mp.Process().kill()),
+    expect: domain(mp.ProcessError, /never started/),
+  },
+  {
+    what: "Process.daemon set after start",
+    // deno-lint-ignore require-yield
+    call: withChild(function* (p) {
+      p.daemon = true;
+    }),
+    expect: domain(mp.ProcessError, /has already started/),
+  },
+  {
+    what: "a Process whose target throws exits with 1; the parent goes on",
+    call: thread(function* (sys) {
+      const p = new mp.Process({ target: throwingTarget });
+      yield* p.start(sys);
+      yield* p.join();
+      return p.exitCode;
+    }),
+    expect: ok((v) => assert.equal(v, 1)),
+  },
+  {
+    what: "currentProcess(null)",
+    call: sync(() => mp.currentProcess(bad(null))),
+    expect: typeError(/Invalid sys "null": expected a Sys/),
+  },
+  {
+    what: "activeChildren(5)",
+    call: sync(() => mp.activeChildren(bad(5))),
+    expect: typeError(/Invalid sys "5": expected a Sys/),
+  },
+  {
+    what: "mainProcess(5)",
+    call: sync(() => mp.mainProcess(bad(5))),
+    expect: typeError(/Invalid main body "5"/),
+  },
+  // Locks and semaphores.
+  {
+    what: "new mp.Lock(null)",
+    call: sync(() => new mp.Lock(bad(null))),
+    expect: typeError(/Invalid sys "null": expected a Sys/),
+  },
+  {
+    what: "new mp.RLock(5)",
+    call: sync(() => new mp.RLock(bad(5))),
+    expect: typeError(/Invalid sys "5": expected a Sys/),
+  },
+  {
+    what: "new SemLock(sys, 'bogus', 1, 1)",
+    call: made((sys) => new mp.SemLock(sys, bad("bogus"), 1, 1)),
+    expect: rangeError(/Invalid semaphore kind "bogus"/),
+  },
+  {
+    what: "new SemLock(sys, 'semaphore', 1, NaN)",
+    call: made((sys) => new mp.SemLock(sys, "semaphore", 1, NaN)),
+    expect: rangeError(/Invalid semaphore maxValue "NaN"/),
+  },
+  {
+    what: "new mp.Semaphore(sys, 1.5) (once floored silently)",
+    call: made((sys) => new mp.Semaphore(sys, 1.5)),
+    expect: rangeError(/Invalid semaphore value "1\.5": expected a whole number/),
+  },
+  {
+    what: "new mp.Semaphore(sys, -1)",
+    call: made((sys) => new mp.Semaphore(sys, -1)),
+    expect: domain(mp.ValueError, /semaphore initial value must be >= 0, not "-1"/),
+  },
+  {
+    what: "new mp.Semaphore(sys, '2')",
+    call: made((sys) => new mp.Semaphore(sys, bad("2"))),
+    expect: typeError(/Invalid semaphore value "2"/),
+  },
+  {
+    what: "new mp.BoundedSemaphore(sys, Infinity)",
+    call: made((sys) => new mp.BoundedSemaphore(sys, Infinity)),
+    expect: rangeError(/Invalid semaphore value "Infinity"/),
+  },
+  {
+    what: "BoundedSemaphore.release above its value",
+    call: thread((sys) => new mp.BoundedSemaphore(sys, 1).release()),
+    expect: domain(mp.ValueError, /released too many times/),
+  },
+  {
+    what: "Lock.acquire(true, -1)",
+    call: thread((sys) => new mp.Lock(sys).acquire(true, -1)),
+    expect: rangeError(/Invalid acquire timeout "-1"/),
+  },
+  {
+    what: "Lock.acquire(true, NaN)",
+    call: thread((sys) => new mp.Lock(sys).acquire(true, NaN)),
+    expect: typeError(/Invalid acquire timeout "NaN"/),
+  },
+  {
+    what: "Lock.release of a free lock",
+    call: thread((sys) => new mp.Lock(sys).release()),
+    expect: domain(mp.ValueError, /released too many times/),
+  },
+  {
+    what: "RLock.release by a thread that does not hold it",
+    call: thread((sys) => new mp.RLock(sys).release()),
+    expect: domain(mp.ProcessError, /not owned by thread/),
+  },
+  {
+    what: "Lock.acquire outside a simulated process",
+    call: sync(() => {
+      const sim = new Simulation();
+      let lock: mp.Lock | undefined;
+      // deno-lint-ignore require-yield
+      new Host(sim).spawn("maker", function* (sys) {
+        lock = new mp.Lock(sys);
+      });
+      sim.run();
+      return lock!.acquire().next();
+    }),
+    expect: domain(StateError, /outside a simulated process/),
+  },
+  {
+    what: "Lock of host b acquired on host a",
+    call: thread(function* (sys, w) {
+      let lock: mp.Lock | undefined;
+      // deno-lint-ignore require-yield
+      w.b.spawn("maker", function* (bsys) {
+        lock = new mp.Lock(bsys);
+      });
+      yield* sys.sleep(us(100));
+      return yield* lock!.acquire();
+    }),
+    expect: domain(StateError, /from host "a": the object lives on host "b"/),
+  },
+  // Events, conditions, barriers.
+  {
+    what: "new mp.Event(null)",
+    call: sync(() => new mp.Event(bad(null))),
+    expect: typeError(/Invalid sys "null"/),
+  },
+  {
+    what: "mp Event.wait(-1)",
+    call: thread((sys) => new mp.Event(sys).wait(-1)),
+    expect: rangeError(/Invalid wait timeout "-1"/),
+  },
+  {
+    what: "new mp.Condition(sys, 5)",
+    call: made((sys) => new mp.Condition(sys, bad(5))),
+    expect: typeError(/Invalid lock "5": expected a Lock or an RLock/),
+  },
+  {
+    what: "Condition.wait without its lock",
+    call: thread((sys) => new mp.Condition(sys).wait()),
+    expect: domain(mp.ProcessError, /lock is not owned/),
+  },
+  {
+    what: "Condition.notify('2')",
+    call: thread(function* (sys) {
+      const c = new mp.Condition(sys);
+      yield* c.acquire();
+      try {
+        return yield* c.notify(bad("2"));
+      } finally {
+        yield* c.release();
+      }
+    }),
+    expect: typeError(/Invalid notify count "2"/),
+  },
+  {
+    what: "Condition.waitFor(5)",
+    call: thread(function* (sys) {
+      const c = new mp.Condition(sys);
+      yield* c.acquire();
+      try {
+        return yield* c.waitFor(bad(5));
+      } finally {
+        yield* c.release();
+      }
+    }),
+    expect: typeError(/Invalid predicate "5": expected a function/),
+  },
+  {
+    what: "new mp.Barrier(sys, 0)",
+    call: made((sys) => new mp.Barrier(sys, 0)),
+    expect: rangeError(/Invalid barrier parties "0"/),
+  },
+  {
+    what: "new mp.Barrier(sys, 2, null)",
+    call: made((sys) => new mp.Barrier(sys, 2, bad(null))),
+    expect: typeError(/Invalid barrier options "null"/),
+  },
+  {
+    what: "new mp.Barrier(sys, 1, { action: 5 }) (once failed at the wait)",
+    call: made((sys) => new mp.Barrier(sys, 1, bad({ action: 5 }))),
+    expect: typeError(/Invalid barrier action "5"/),
+  },
+  {
+    what: "Barrier.wait(0) alone breaks it",
+    call: thread((sys) => new mp.Barrier(sys, 2).wait(0)),
+    expect: domain(mp.BrokenBarrierError, /timed out/),
+  },
+  // Shared memory.
+  {
+    what: "new mp.Value(sys, 'z')",
+    call: made((sys) => new mp.Value(sys, bad("z"))),
+    expect: typeError(/Invalid typecode "z"/),
+  },
+  {
+    what: "new mp.Value(sys, 'toString') (once reached Object.prototype)",
+    call: made((sys) => new mp.Value(sys, bad("toString"))),
+    expect: typeError(/Invalid typecode "toString"/),
+  },
+  {
+    what: "new mp.Value(sys, 'i', '5')",
+    call: made((sys) => new mp.Value(sys, "i", bad("5"))),
+    expect: typeError(/Invalid value "5": expected a number/),
+  },
+  {
+    what: "new mp.Value(sys, 'i', 0, null)",
+    call: made((sys) => new mp.Value(sys, "i", 0, bad(null))),
+    expect: typeError(/Invalid shared memory options "null"/),
+  },
+  {
+    what: "Value.getLock of a value made with lock: false",
+    call: made((sys) => new mp.Value(sys, "i", 0, { lock: false }).getLock()),
+    expect: domain(mp.ProcessError, /lock=false/),
+  },
+  {
+    what: "new mp.Array(sys, 'd', -1)",
+    call: made((sys) => new mp.Array(sys, "d", -1)),
+    expect: rangeError(/Invalid array size "-1"/),
+  },
+  {
+    what: "new SharedArray(sys, 'd', '5')",
+    call: made((sys) => new mp.SharedArray(sys, "d", bad("5"))),
+    expect: typeError(/Invalid array size or values "5"/),
+  },
+  {
+    what: "new mp.Array(sys, 'd', 2^40)",
+    call: made((sys) => new mp.Array(sys, "d", 2 ** 40)),
+    expect: rangeError(/Invalid array size "1099511627776": cannot allocate it/),
+  },
+  {
+    what: "SharedArray.get(5) of two elements",
+    call: made((sys) => new mp.SharedArray(sys, "d", 2).get(5)),
+    expect: domain(mp.IndexError, /invalid index "5" for an array of length 2/),
+  },
+  {
+    what: "SharedArray.setItem(NaN, 1)",
+    call: thread((sys) => new mp.SharedArray(sys, "d", 2).setItem(NaN, 1)),
+    expect: domain(mp.IndexError, /invalid index "NaN"/),
+  },
+  {
+    what: "lockFor(null, true)",
+    call: sync(() => mp.lockFor(bad(null), true)),
+    expect: typeError(/Invalid sys "null"/),
+  },
+  {
+    what: "lockFor(sys, 5)",
+    call: made((sys) => mp.lockFor(sys, bad(5))),
+    expect: typeError(/Invalid lock "5": expected true, false or a Lock/),
+  },
+  // Pipes and queues.
+  {
+    what: "Pipe(null)",
+    call: sync(() => mp.Pipe(bad(null))),
+    expect: typeError(/Invalid sys "null"/),
+  },
+  {
+    what: "Connection.send after close",
+    call: thread(function* (sys) {
+      const [a] = mp.Pipe(sys);
+      yield* a.close();
+      return yield* a.send(1);
+    }),
+    expect: domain(mp.OSError, /handle is closed/),
+  },
+  {
+    what: "Connection.recv on the send-only end",
+    call: thread((sys) => mp.Pipe(sys, false)[1].recv()),
+    expect: domain(mp.OSError, /write-only/),
+  },
+  {
+    what: "Connection.poll(-1)",
+    call: thread((sys) => mp.Pipe(sys)[0].poll(-1)),
+    expect: rangeError(/Invalid poll timeout "-1"/),
+  },
+  {
+    what: "Connection.recv after the other end closed",
+    call: thread(function* (sys) {
+      const [a, b] = mp.Pipe(sys);
+      yield* b.close();
+      return yield* a.recv();
+    }),
+    expect: domain(mp.EOFError),
+  },
+  {
+    what: "Connection.send with the reader closed",
+    call: thread(function* (sys) {
+      const [r, wr] = mp.Pipe(sys, false);
+      yield* r.close();
+      return yield* wr.send(1);
+    }),
+    expect: domain(mp.BrokenPipeError, /Broken pipe/),
+  },
+  {
+    what: "Connection.send of a function",
+    call: thread((sys) => mp.Pipe(sys)[0].send(bad(() => 1))),
+    expect: domain(mp.PicklingError, /functions cannot be sent/),
+  },
+  {
+    what: "Pipe when the process is out of descriptors",
+    call: thread(function* (sys) {
+      yield* sys.setrlimitNofile(4);
+      try {
+        return mp.Pipe(sys);
+      } finally {
+        yield* sys.setrlimitNofile(1024);
+      }
+    }),
+    expect: domain(mp.OSError, /Too many open files/),
+  },
+  {
+    what: "new mp.Queue(null)",
+    call: sync(() => new mp.Queue(bad(null))),
+    expect: typeError(/Invalid sys "null"/),
+  },
+  {
+    what: "new mp.Queue(sys, -1)",
+    call: made((sys) => new mp.Queue(sys, -1)),
+    expect: rangeError(/Invalid queue maxsize "-1"/),
+  },
+  {
+    what: "new mp.Queue(sys, 2^60)",
+    call: made((sys) => new mp.Queue(sys, 2 ** 60)),
+    expect: rangeError(/Invalid queue maxsize "1152921504606847000"/),
+  },
+  {
+    what: "mp Queue.get(false) of an empty queue",
+    call: queued(0, (q) => q.get(false)),
+    expect: domain(mp.Empty, /is empty/),
+  },
+  {
+    what: "mp Queue.get(true, NaN)",
+    call: queued(0, (q) => q.get(true, NaN)),
+    expect: typeError(/Invalid get timeout "NaN"/),
+  },
+  {
+    what: "mp Queue.putNowait on a full queue",
+    call: queued(1, function* (q) {
+      yield* q.putNowait(1);
+      yield* q.putNowait(2);
+    }),
+    expect: domain(mp.Full, /is full \(maxsize 1\)/),
+  },
+  {
+    what: "mp Queue.put of a symbol",
+    call: queued(0, (q) => q.put(Symbol("s"))),
+    expect: domain(mp.PicklingError, /symbols cannot be sent/),
+  },
+  {
+    what: "mp Queue.put after close",
+    call: queued(0, function* (q) {
+      yield* q.close();
+      yield* q.put(1);
+    }),
+    expect: domain(mp.ValueError, /is closed/),
+  },
+  {
+    what: "mp Queue.joinThread before close",
+    call: queued(0, (q) => q.joinThread()),
+    expect: domain(mp.ProcessError, /not closed/),
+  },
+  {
+    what: "new mp.JoinableQueue(sys, 1.5)",
+    call: made((sys) => new mp.JoinableQueue(sys, 1.5)),
+    expect: rangeError(/Invalid queue maxsize "1\.5"/),
+  },
+  {
+    what: "JoinableQueue.taskDone once too often",
+    call: thread((sys) => new mp.JoinableQueue(sys).taskDone()),
+    expect: domain(mp.ValueError, /task_done\(\) called too many times/),
+  },
+  {
+    what: "new mp.SimpleQueue(null)",
+    call: sync(() => new mp.SimpleQueue(bad(null))),
+    expect: typeError(/Invalid sys "null"/),
+  },
+  {
+    what: "SimpleQueue.get after close",
+    call: thread(function* (sys) {
+      const q = new mp.SimpleQueue(sys);
+      yield* q.close();
+      return yield* q.get();
+    }),
+    expect: domain(mp.OSError, /handle is closed/),
+  },
+  {
+    what: "SimpleQueue.put of a WeakMap",
+    call: thread((sys) => new mp.SimpleQueue(sys).put(new WeakMap())),
+    expect: domain(mp.PicklingError, /cannot pickle 'WeakMap' object/),
+  },
+  // Managers and proxies.
+  {
+    what: "Manager(null)",
+    call: thread(() => mp.Manager(bad(null))),
+    expect: typeError(/Invalid sys "null"/),
+  },
+  {
+    what: "new SyncManager(null)",
+    call: sync(() => new mp.SyncManager(bad(null))),
+    expect: typeError(/Invalid sys "null"/),
+  },
+  {
+    what: "SyncManager.start twice",
+    call: managed((m, sys) => m.start(sys)),
+    expect: domain(mp.ProcessError, /already been started/),
+  },
+  {
+    what: "SyncManager.dict before start",
+    call: thread((sys) => new mp.SyncManager(sys).dict()),
+    expect: domain(mp.OSError, /Connection refused/),
+  },
+  {
+    what: "manager.dict(5)",
+    call: managed((m) => m.dict(bad(5))),
+    expect: typeError(/Invalid dict init "5"/),
+  },
+  {
+    what: "manager.list('abc')",
+    call: managed((m) => m.list(bad("abc"))),
+    expect: typeError(/Invalid list init "abc"/),
+  },
+  {
+    what: "manager.namespace(7)",
+    call: managed((m) => m.namespace(bad(7))),
+    expect: typeError(/Invalid namespace init "7"/),
+  },
+  {
+    what: "manager.queue(-1) (once unbounded silently)",
+    call: managed((m) => m.queue(-1)),
+    expect: rangeError(/Invalid queue maxsize "-1"/),
+  },
+  {
+    what: "manager.value(typecode, a function)",
+    call: managed((m) => m.value("i", bad(() => 1))),
+    expect: domain(mp.PicklingError, /functions cannot be sent/),
+  },
+  {
+    what: "DictProxy.getItem of a missing key",
+    call: managed(function* (m) {
+      return yield* (yield* m.dict()).getItem("x");
+    }),
+    expect: domain(mp.KeyError, /'x'/),
+  },
+  {
+    what: "DictProxy.update(null)",
+    call: managed(function* (m) {
+      yield* (yield* m.dict()).update(bad(null));
+    }),
+    expect: typeError(/Invalid dict update "null"/),
+  },
+  {
+    what: "DictProxy.set of a function",
+    call: managed(function* (m) {
+      yield* (yield* m.dict()).set("f", () => 1);
+    }),
+    expect: domain(mp.PicklingError, /functions cannot be sent/),
+  },
+  {
+    what: "ListProxy.get(5) of one item",
+    call: managed(function* (m) {
+      return yield* (yield* m.list([1])).get(5);
+    }),
+    expect: domain(mp.IndexError, /list index out of range/),
+  },
+  {
+    what: "ListProxy.insert('x', 1)",
+    call: managed(function* (m) {
+      yield* (yield* m.list([1])).insert(bad("x"), 1);
+    }),
+    expect: typeError(/Invalid list insert index "x"/),
+  },
+  {
+    what: "ListProxy.extend(5)",
+    call: managed(function* (m) {
+      yield* (yield* m.list([1])).extend(bad(5));
+    }),
+    expect: typeError(/Invalid list extend "5": expected an iterable/),
+  },
+  {
+    what: "NamespaceProxy.get of a missing attribute",
+    call: managed(function* (m) {
+      return yield* (yield* m.namespace()).get("x");
+    }),
+    expect: domain(mp.AttributeError, /has no attribute 'x'/),
+  },
+  {
+    what: "AcquirerProxy.release of a free lock",
+    call: managed(function* (m) {
+      yield* (yield* m.lock()).release();
+    }),
+    expect: domain(mp.ValueError, /released too many times/),
+  },
+  {
+    what: "AcquirerProxy.acquire(true, -1)",
+    call: managed(function* (m) {
+      return yield* (yield* m.lock()).acquire(true, -1);
+    }),
+    expect: rangeError(/Invalid acquire timeout "-1"/),
+  },
+  {
+    what: "QueueProxy.get(false) of an empty queue",
+    call: managed(function* (m) {
+      return yield* (yield* m.queue()).get(false);
+    }),
+    expect: domain(mp.Empty, /empty/),
+  },
+  {
+    what: "QueueProxy.put(x, false) on a full queue",
+    call: managed(function* (m) {
+      const q = yield* m.queue(1);
+      yield* q.put(1);
+      yield* q.put(2, false);
+    }),
+    expect: domain(mp.Full, /full/),
+  },
+  {
+    what: "QueueProxy.get(true, NaN)",
+    call: managed(function* (m) {
+      return yield* (yield* m.queue()).get(true, NaN);
+    }),
+    expect: typeError(/Invalid get timeout "NaN"/),
+  },
+  {
+    what: "ValueProxy.set of a symbol",
+    call: managed(function* (m) {
+      yield* (yield* m.value("i", 1)).set(bad(Symbol("s")));
+    }),
+    expect: domain(mp.PicklingError, /symbols cannot be sent/),
+  },
+  {
+    what: "BaseProxy.callMethod of a method the object lacks",
+    call: managed(function* (m) {
+      return yield* (yield* m.dict()).callMethod("bogus");
+    }),
+    expect: domain(mp.AttributeError, /'dict' object has no attribute 'bogus'/),
+  },
+  {
+    what: "new BaseProxy(null, 'dict', 1)",
+    call: sync(() => new mp.BaseProxy(bad(null), "dict", 1)),
+    expect: typeError(/Invalid manager "null"/),
+  },
+  {
+    what: "a proxy used after its manager shut down",
+    call: thread(function* (sys) {
+      const m = yield* mp.Manager(sys);
+      const d = yield* m.dict();
+      yield* m.shutdown();
+      return yield* d.len();
+    }),
+    expect: domain(mp.EOFError, /server process ended/),
+  },
+  // Pools.
+  {
+    what: "mp Pool(null)",
+    call: thread(() => mp.Pool(bad(null))),
+    expect: typeError(/Invalid sys "null"/),
+  },
+  {
+    what: "mp Pool(sys, 0)",
+    call: thread((sys) => mp.Pool(sys, 0)),
+    expect: domain(mp.ValueError, /Number of processes must be at least 1, not "0"/),
+  },
+  {
+    what: "mp Pool(sys, 1.5)",
+    call: thread((sys) => mp.Pool(sys, 1.5)),
+    expect: domain(mp.ValueError, /not "1\.5"/),
+  },
+  {
+    what: "mp Pool(sys, 1, null)",
+    call: thread((sys) => mp.Pool(sys, 1, bad(null))),
+    expect: typeError(/Invalid pool options "null"/),
+  },
+  {
+    what: "mp Pool(sys, 1, { maxTasksPerChild: 0 })",
+    call: thread((sys) => mp.Pool(sys, 1, { maxTasksPerChild: 0 })),
+    expect: domain(mp.ValueError, /maxTasksPerChild/),
+  },
+  {
+    what: "mp Pool(sys, 1, { initializer: 5 })",
+    call: thread((sys) => mp.Pool(sys, 1, bad({ initializer: 5 }))),
+    expect: typeError(/Invalid initializer "5"/),
+  },
+  {
+    what: "mp Pool(sys, 1, { initargs: 5 }) (once restarted its workers for ever)",
+    call: thread((sys) => mp.Pool(sys, 1, bad({ initializer: napTarget, initargs: 5 }))),
+    expect: typeError(/Invalid initargs "5": expected an array/),
+  },
+  {
+    what: "mp Pool(sys, 1e9) at the host's thread limit",
+    call: sync(() => {
+      const sim = new Simulation();
+      let failure: unknown = null;
+      new Host(sim, { cores: 2, maxThreads: 6 }).spawn(
+        "main",
+        mp.mainProcess(function* (sys) {
+          try {
+            yield* mp.Pool(sys, 1e9);
+          } catch (e) {
+            failure = e;
+          }
+        }),
+      );
+      sim.run();
+      throw failure;
+    }),
+    expect: errno("EAGAIN"),
+  },
+  {
+    what: "ProcessPool.apply(5)",
+    call: pooled((pool) => pool.apply(bad(5))),
+    expect: typeError(/Invalid task "5"/),
+  },
+  {
+    what: "ProcessPool.apply(square, 5) (once failed in the worker)",
+    call: pooled((pool) => pool.apply(square, bad(5))),
+    expect: typeError(/Invalid args "5": expected an array/),
+  },
+  {
+    what: "ProcessPool.applyAsync with callback 5 (once failed in the result handler)",
+    call: pooled((pool) => pool.applyAsync(square, [2], bad({ callback: 5 }))),
+    expect: typeError(/Invalid callback "5": expected a function/),
+  },
+  {
+    what: "ProcessPool.map(square, 5)",
+    call: pooled((pool) => pool.map(square, bad(5))),
+    expect: typeError(/Invalid items "5": expected an iterable/),
+  },
+  {
+    what: "ProcessPool.map with chunksize 0 (once returned holes)",
+    call: pooled((pool) => pool.map(square, [1, 2], 0)),
+    expect: domain(mp.ValueError, /Chunksize must be 1\+, not "0"/),
+  },
+  {
+    what: "ProcessPool.imapUnordered with chunksize 1.5",
+    call: pooled((pool) => pool.imapUnordered(square, [1], 1.5)),
+    expect: domain(mp.ValueError, /Chunksize must be 1\+, not "1\.5"/),
+  },
+  {
+    what: "ProcessPool.starmap with an item that is not a list",
+    call: pooled((pool) => pool.starmap(square, bad([5]))),
+    expect: domain(TypeError),
+  },
+  {
+    what: "ProcessPool.apply after close",
+    call: thread(function* (sys) {
+      const pool = yield* mp.Pool(sys, 1);
+      yield* pool.close();
+      try {
+        return yield* pool.apply(square, [2]);
+      } finally {
+        yield* pool.join();
+      }
+    }),
+    expect: domain(mp.ValueError, /Pool not running/),
+  },
+  {
+    what: "ProcessPool.join while running",
+    call: pooled((pool) => pool.join()),
+    expect: domain(mp.ValueError, /still running/),
+  },
+  {
+    what: "ProcessPool.apply of a task whose value cannot be sent",
+    call: pooled((pool) => pool.apply(giveFunction)),
+    expect: domain(mp.MaybeEncodingError, /Error sending result/),
+  },
+  {
+    what: "ProcessPool.apply of a task that ends its worker",
+    call: pooled((pool) => pool.apply(exitWorker)),
+    expect: domain(mp.WorkerLostError, /exited with code 3/),
+  },
+  {
+    what: "AsyncResult.get(-1)",
+    call: pooled(function* (pool) {
+      return yield* (yield* pool.applyAsync(square, [2])).get(-1);
+    }),
+    expect: rangeError(/Invalid wait timeout "-1"/),
+  },
+  {
+    what: "AsyncResult.get(0) of a task still running",
+    call: pooled(function* (pool) {
+      return yield* (yield* pool.applyAsync(square, [2])).get(0);
+    }),
+    expect: domain(TimeoutError, /did not finish within 0 ns/),
+  },
+  {
+    what: "AsyncResult.successful of a pending result",
+    call: pooled(function* (pool) {
+      return (yield* pool.applyAsync(square, [2])).successful();
+    }),
+    expect: domain(mp.ValueError, /not ready/),
+  },
+  {
+    what: "IMapIterator.next(NaN)",
+    call: pooled(function* (pool) {
+      return yield* (yield* pool.imap(square, [1])).next(NaN);
+    }),
+    expect: typeError(/Invalid next timeout "NaN"/),
+  },
+  {
+    what: "new AsyncResult(null)",
+    call: sync(() => new mp.AsyncResult(bad(null))),
+    expect: typeError(/Invalid job cache "null": expected a pool/),
+  },
+  {
+    what: "new MapResult(null, 1, 1)",
+    call: sync(() => new mp.MapResult(bad(null), 1, 1)),
+    expect: typeError(/Invalid job cache "null"/),
+  },
+  {
+    what: "new IMapIterator(5, true, false)",
+    call: sync(() => new mp.IMapIterator(bad(5), true, false)),
+    expect: typeError(/Invalid job cache "5"/),
+  },
+  {
+    what: "new ProcessPool(null, 1, {})",
+    call: sync(() => new mp.ProcessPool(bad(null), 1, {})),
+    expect: typeError(/Invalid sys "null"/),
+  },
+  {
+    what: "new ProcessPool(sys, 0, {}) (once a pool that never ran a task)",
+    call: made((sys) => new mp.ProcessPool(sys, 0, {})),
+    expect: domain(mp.ValueError, /at least 1, not "0"/),
+  },
+  // Pickling and costs.
+  {
+    what: "pickle(a function)",
+    call: sync(() => mp.pickle(() => 1)),
+    expect: domain(mp.PicklingError, /functions cannot be sent/),
+  },
+  {
+    what: "pickle(x, null)",
+    call: sync(() => mp.pickle(1, bad(null))),
+    expect: typeError(/Invalid pickle options "null"/),
+  },
+  {
+    what: "pickle of 4 MiB of text is sized",
+    call: sync(() => mp.pickle(BIG_TEXT).bytes),
+    expect: ok((v) => assert.ok((v as number) > BIG_TEXT.length)),
+  },
+  {
+    what: "pickle of a cycle keeps the cycle in the copy",
+    call: sync(() => {
+      const a: unknown[] = [];
+      a.push(a);
+      const copy = mp.pickle(a).value as unknown[];
+      return copy !== a && copy[0] === copy;
+    }),
+    expect: ok((v) => assert.equal(v, true)),
+  },
+  {
+    what: "forkCopy of a WeakMap keeps it",
+    call: sync(() => {
+      const w = new WeakMap();
+      return mp.forkCopy({ w }).w === w;
+    }),
+    expect: ok((v) => assert.equal(v, true)),
+  },
+  {
+    what: "pyRepr of a cyclic list and NaN",
+    call: sync(() => {
+      const a: unknown[] = [NaN];
+      a.push(a);
+      return mp.pyRepr(a);
+    }),
+    expect: ok((v) => assert.equal(v, "[nan, [...]]")),
+  },
+  {
+    what: "pickleTime(costs, NaN, 1)",
+    call: sync(() => mp.pickleTime(mp.DEFAULT_MP_COSTS, NaN, 1)),
+    expect: rangeError(/Invalid pickled bytes "NaN"/),
+  },
+  {
+    what: "unpickleTime(costs, 10, -1)",
+    call: sync(() => mp.unpickleTime(mp.DEFAULT_MP_COSTS, 10, -1)),
+    expect: rangeError(/Invalid pickled items "-1"/),
+  },
+  {
+    what: "mpCosts(null)",
+    call: sync(() => mp.mpCosts(bad(null))),
+    expect: typeError(/Invalid host "null": expected a Host/),
+  },
+  {
+    what: "setMpCosts(null, {})",
+    call: sync(() => mp.setMpCosts(bad(null), {})),
+    expect: typeError(/Invalid host "null": expected a Host/),
+  },
+  {
+    what: "setMpCosts(host, null)",
+    call: sync(() => mp.setMpCosts(new Host(new Simulation()), bad(null))),
+    expect: typeError(/Invalid mp cost overrides "null"/),
+  },
+  {
+    what: "setMpCosts(host, { pickleNs: NaN })",
+    call: sync(() => mp.setMpCosts(new Host(new Simulation()), { pickleNs: NaN })),
+    expect: rangeError(/Invalid mp cost pickleNs "NaN"/),
+  },
+  {
+    what: "setMpCosts(host, { bogus: 1 })",
+    call: sync(() => mp.setMpCosts(new Host(new Simulation()), bad({ bogus: 1 }))),
+    expect: rangeError(/Unknown mp cost "bogus"/),
+  },
+  {
+    what: "setMpCosts(host, { lazyFlushNs: '1' })",
+    call: sync(() => mp.setMpCosts(new Host(new Simulation()), bad({ lazyFlushNs: "1" }))),
+    expect: typeError(/Invalid mp cost lazyFlushNs "1"/),
+  },
+];
+
 // ---- the runner ------------------------------------------------------------------
 
 const cliCases: Case[] = [
@@ -3786,27 +4863,39 @@ const cliCases: Case[] = [
     expect: usage(/Invalid --format "xml"/),
   },
   {
-    // BUG (cli.ts, singleRun): a --trace path in a missing directory crashes the
-    // runner with an uncaught NotFound and a stack trace instead of a one-line error.
     what: "--trace into a missing directory",
     call: cli("hello", "--trace", "/nonexistent/dir/t.json"),
-    expect: { exit: 2, stderr: /\/nonexistent\/dir\/t\.json/ },
-    ignore: true,
+    expect: usage(/Cannot write --trace "\/nonexistent\/dir\/t\.json": directory/),
   },
   {
-    // BUG (cli.ts, singleRun): the same for --html.
     what: "--html into a missing directory",
     call: cli("hello", "--html", "/nonexistent/dir/r.html"),
-    expect: { exit: 2, stderr: /\/nonexistent\/dir\/r\.html/ },
-    ignore: true,
+    expect: usage(/Cannot write --html "\/nonexistent\/dir\/r\.html": directory/),
   },
   {
-    // BUG (runner/load.ts): a path to a file that is not TypeScript prints the
-    // parser's multi-line SyntaxError instead of one line.
+    what: "--html of a sweep into a missing directory",
+    call: cli("hello", "--sweep", "slow=1,2", "--html", "/nonexistent/dir/s.html"),
+    expect: usage(/Cannot write --html "\/nonexistent\/dir\/s\.html"/),
+  },
+  {
+    what: "--trace onto a directory",
+    call: cli("hello", "--trace", "/tmp"),
+    expect: usage(/Cannot write --trace "\/tmp": it is a directory/),
+  },
+  {
     what: "a path to a file that is not a module",
     call: cli("/etc/hostname"),
-    expect: usage(/\/etc\/hostname/),
-    ignore: true,
+    expect: usage(/Scenario file "\/etc\/hostname" is not a module/),
+  },
+  {
+    what: "a path to /etc/passwd (never imported)",
+    call: cli("/etc/passwd"),
+    expect: usage(/Scenario file "\/etc\/passwd" is not a module/),
+  },
+  {
+    what: "a path to a JSON file",
+    call: cli("./deno.json"),
+    expect: usage(/Scenario file "\.\/deno\.json" is not a module/),
   },
 ];
 
@@ -3821,6 +4910,7 @@ const CASES: readonly Case[] = [
   ...coroCases,
   ...modelCases,
   ...reportCases,
+  ...mpCases,
   ...cliCases,
 ];
 
@@ -3960,7 +5050,7 @@ const NOT_CALLED: Readonly<Record<string, string>> = {
   "coro.HubTimer": "internal to the hub (spawnLater, Timeout), covered through them",
 };
 
-const LAYERS = ["kernel", "scenario", "os", "net", "io", "models", "coro", "report"];
+const LAYERS = ["kernel", "scenario", "os", "net", "io", "models", "coro", "report", "mp"];
 
 Deno.test("bad input: every function and class a layer exports has a case, or a reason", async () => {
   const source = await Deno.readTextFile(new URL(import.meta.url));

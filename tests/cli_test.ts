@@ -83,6 +83,27 @@ const usageErrors: [string[], RegExp][] = [
   [["hello", "extra"], /^error: Unexpected argument 'extra'/],
   [["./sims/missing.ts"], /^error: Scenario file "\.\/sims\/missing\.ts" does not exist$/],
   [["Bad-Name"], /^error: Unknown scenario "Bad-Name"/],
+  // A file that is not a module is refused before it is imported (and run).
+  [
+    ["/etc/hostname"],
+    /^error: Scenario file "\/etc\/hostname" is not a module: expected a \.ts, \.mts, \.js, \.mjs file$/,
+  ],
+  [["/etc/passwd"], /^error: Scenario file "\/etc\/passwd" is not a module/],
+  [["./deno.json"], /^error: Scenario file "\.\/deno\.json" is not a module/],
+  // Output paths are checked before the run (stdout stays empty).
+  [
+    ["hello", "--trace", "/nonexistent/dir/t.json"],
+    /^error: Cannot write --trace "\/nonexistent\/dir\/t\.json": directory "\/nonexistent\/dir" does not exist$/,
+  ],
+  [
+    ["hello", "--html", "/nonexistent/dir/r.html"],
+    /^error: Cannot write --html "\/nonexistent\/dir\/r\.html": directory "\/nonexistent\/dir" does not exist$/,
+  ],
+  [["hello", "--trace", "/tmp"], /^error: Cannot write --trace "\/tmp": it is a directory$/],
+  [
+    ["hello", "--html", "./deno.json/r.html"],
+    /^error: Cannot write --html "\.\/deno\.json\/r\.html": ".*deno\.json" is not a directory$/,
+  ],
 ];
 
 for (const [args, expected] of usageErrors) {
@@ -118,6 +139,42 @@ export const scenario = defineScenario({
     const r = await cli(file);
     assert.equal(r.code, 1);
     assert.equal(r.stderr.trim(), 'error: Scenario "boom" failed at 3 ms: disk on fire');
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a scenario file that fails to load is a one-line error naming it, exit 2", async () => {
+  const dir = await Deno.makeTempDir();
+  const files: [string, string, RegExp][] = [
+    ["junk.ts", "this is not { TypeScript\n", /SyntaxError|Expected/],
+    ["throws.ts", 'throw new Error("no config\\nsecond line");\n', /: no config$/],
+    ["imports.ts", 'import "./missing.ts";\n', /missing\.ts/],
+  ];
+  try {
+    for (const [name, text, why] of files) {
+      const file = `${dir}/${name}`;
+      await Deno.writeTextFile(file, text);
+      const r = await cli(file);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stdout, "");
+      const lines = r.stderr.trim().split("\n");
+      assert.equal(lines.length, 1, r.stderr);
+      assert.ok(lines[0]!.startsWith(`error: Cannot load scenario file "${file}": `), lines[0]);
+      assert.match(lines[0]!, why);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--html writes a report next to a --trace in an existing directory", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await cli("hello", "--quiet", "--trace", `${dir}/t.json`, "--html", `${dir}/r.html`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(await Deno.readTextFile(`${dir}/r.html`), /<html/i);
+    assert.ok(JSON.parse(await Deno.readTextFile(`${dir}/t.json`)).traceEvents.length > 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -316,6 +373,10 @@ const sweepErrors: [string[], RegExp][] = [
   [["hello", "--sweep", "slow=1,2", "--trace", "x.json"], /--trace takes a single run/],
   [["merge"], /merge needs the JSON Lines files/],
   [["merge", "/nonexistent.jsonl"], /Cannot read "\/nonexistent.jsonl"/],
+  [
+    ["hello", "--sweep", "slow=1,2", "--html", "/nonexistent/dir/s.html"],
+    /Cannot write --html "\/nonexistent\/dir\/s\.html": directory "\/nonexistent\/dir" does not exist/,
+  ],
 ];
 
 for (const [args, expected] of sweepErrors) {

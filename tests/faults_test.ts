@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ms, Simulation, StateError, us } from "../lib/kernel/mod.ts";
-import { applyFaultPlan, Network } from "../lib/net/mod.ts";
+import { applyFaultPlan, type FaultAction, Network, randomFaultPlan } from "../lib/net/mod.ts";
 import { isErrno, type Sys, type ThreadRoutine } from "../lib/os/mod.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -344,6 +344,29 @@ Deno.test("bad fault rules, plans and syscall faults are rejected with the value
     /healAt "1"/,
   );
   assert.throws(() => applyFaultPlan(net, null as never), TypeError);
+  assert.throws(() => applyFaultPlan(net, { actions: [null as never] }), /fault action "null"/);
+  // Rules, system-call faults and signals are checked when the plan is applied,
+  // not when their time comes: the bad plan leaves nothing scheduled.
+  const bad: FaultAction[] = [
+    { kind: "rule", at: ms(1), rule: { drop: 2 } },
+    { kind: "syscalls", at: ms(1), host: "a", faults: { eintr: 2 } },
+    { kind: "kill", at: ms(1), host: "a", process: "p", signal: "SIGBOGUS" as never },
+  ];
+  for (const action of bad) {
+    assert.throws(
+      () => applyFaultPlan(net, { actions: [{ kind: "crash", at: 0, host: "a" }, action] }),
+      RangeError,
+    );
+  }
+  assert.equal(sim.peek(), Infinity);
+  assert.throws(
+    () => randomFaultPlan(sim.rng, { hosts: ["a"], servers: [], durationNs: ms(1), loss: 5 }),
+    /loss "5"/,
+  );
+  assert.throws(
+    () => randomFaultPlan(sim.rng, { hosts: [], servers: [], durationNs: ms(1), partitions: 1 }),
+    /need at least one host/,
+  );
   assert.throws(() => net.host("a")!.injectFaults({ eintr: 2 }), /eintr "2"/);
   assert.throws(
     () => net.host("a")!.injectFaults({ bogus: 1 } as never),

@@ -144,9 +144,12 @@ export class Channel {
   /**
    * Writes `nbytes` of queued frames as `calls` write(2) calls (one per
    * frame, as CPython makes them): in one simulated step when the pipe has
-   * room, else through the blocking write of the OS layer.
+   * room, else through the blocking write of the OS layer. `commit`, if
+   * given, queues the frames: it runs in the step their bytes go in when
+   * the pipe has room, so a writer killed before that (while it pays for
+   * the call) leaves nothing behind, not a frame without its bytes.
    */
-  *write(t: Thread, nbytes: number, calls: number): ThreadRoutine<void> {
+  *write(t: Thread, nbytes: number, calls: number, commit?: () => void): ThreadRoutine<void> {
     const costs = t.costs;
     const chunk = frameBytes(nbytes);
     if (this.wfile.buffered + nbytes <= PIPE_CAPACITY) {
@@ -154,10 +157,13 @@ export class Channel {
       owe(t, copyTime(costs, nbytes), "copy", "write");
       // Pay first if a reader waits: it must wake when the data is written.
       if (this.rfile._wq !== null) { if (t.pending) yield* pay(t); }
+      commit?.();
+      commit = undefined;
       if (this.wfile._pushNow(chunk)) return;
       calls = 0;
     }
     if (calls > 1) oweSyscalls(t, "write", calls - 1, costs.unixSendNs);
+    commit?.();
     try {
       yield* t.sys.write(this.wfdIn(t.process), chunk);
     } catch (e) {

@@ -35,10 +35,20 @@ const MAKERS: Record<Typecode, (n: number) => Cells> = {
   d: (n) => new Float64Array(n),
 };
 
+/** Checks the options object of a shared value or array. */
+export function checkSharedOptions(options: unknown): void {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`Invalid shared memory options "${String(options)}": expected an object`);
+  }
+}
+
 /** Makes storage for `n` values of `typecode`, checking the typecode. */
 export function makeCells(typecode: Typecode, n: number): Cells {
-  const make = MAKERS[typecode];
-  if (typeof typecode !== "string" || make === undefined) {
+  // Own keys only: "toString" or "constructor" must not reach Object.prototype.
+  const make = typeof typecode === "string" && Object.hasOwn(MAKERS, typecode)
+    ? MAKERS[typecode]
+    : undefined;
+  if (make === undefined) {
     throw new TypeError(
       `Invalid typecode "${String(typecode)}": expected one of ${Object.keys(MAKERS).join(" ")}`,
     );

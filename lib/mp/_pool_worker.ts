@@ -94,15 +94,20 @@ export function* worker(
   for (let completed = 0; completed < max; completed++) {
     let task: TaskMsg | null;
     try {
-      task = yield* inqueue.get();
+      // The slot says which task this worker holds from the very step it
+      // leaves the pipe (the read lock's release may wait): killed after
+      // that, the worker loses the task, and the pool reports it.
+      task = yield* inqueue._get((msg) => {
+        if (msg === null) return;
+        slot.job = msg[0];
+        slot.i = msg[1];
+      });
     } catch (e) {
       if (e instanceof EOFError || e instanceof OSError) return;
       throw e;
     }
     if (task === null) return;
     const [job, i, fn, args, kind] = task;
-    slot.job = job;
-    slot.i = i;
     owe(sys.thread, costs.poolTaskNs);
     let outcome: Outcome;
     try {
@@ -124,11 +129,14 @@ export function* worker(
       ];
       v = pickle(outcome[1]);
     }
+    // The task is no longer this worker's once its outcome is committed to
+    // the result queue, in that same step: killed later (the write lock's
+    // release may wait), the worker must not have it reported lost as well.
     yield* outqueue._putPickled(
       [job, i, outcome[0], v.value],
       v.bytes + RESULT_ENVELOPE,
       v.items + 4,
+      () => slot.job = -1,
     );
-    slot.job = -1;
   }
 }

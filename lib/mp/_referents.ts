@@ -43,6 +43,9 @@ class DictReferent implements Referent {
   readonly typeid = "dict";
   readonly map: Map<unknown, unknown>;
   constructor(init: unknown) {
+    if (init !== undefined && init !== null && typeof init !== "object") {
+      throw new TypeError(`Invalid dict init "${String(init)}": expected a Map or an object`);
+    }
     this.map = init instanceof Map
       ? new Map(init)
       : new Map(init === undefined || init === null ? [] : Object.entries(init as object));
@@ -85,6 +88,9 @@ class DictReferent implements Referent {
         if (!m.has(a)) m.set(a, b ?? null);
         return m.get(a);
       case "update":
+        if (a === null || typeof a !== "object") {
+          throw new TypeError(`Invalid dict update "${String(a)}": expected a Map or an object`);
+        }
         for (const [k, v] of a instanceof Map ? a : Object.entries(a as object)) m.set(k, v);
         return null;
       case "clear":
@@ -105,6 +111,9 @@ class ListReferent implements Referent {
   readonly typeid = "list";
   readonly list: unknown[];
   constructor(init: unknown) {
+    if (init !== undefined && init !== null && !Array.isArray(init)) {
+      throw new TypeError(`Invalid list init "${String(init)}": expected an array`);
+    }
     this.list = Array.isArray(init) ? [...init] : [];
   }
   // deno-lint-ignore require-yield
@@ -128,9 +137,15 @@ class ListReferent implements Referent {
         l.push(a);
         return null;
       case "extend":
+        if (typeof (a as Iterable<unknown> | null)?.[Symbol.iterator] !== "function") {
+          throw new TypeError(`Invalid list extend "${String(a)}": expected an iterable`);
+        }
         l.push(...(a as unknown[]));
         return null;
       case "insert": {
+        if (!Number.isSafeInteger(a)) {
+          throw new TypeError(`Invalid list insert index "${String(a)}": expected an integer`);
+        }
         const n = Math.max(
           0,
           Math.min(l.length, (a as number) < 0 ? (a as number) + l.length : a as number),
@@ -179,6 +194,9 @@ class NamespaceReferent implements Referent {
   readonly typeid = "Namespace";
   readonly attrs: Record<string, unknown> = Object.create(null);
   constructor(init: unknown) {
+    if (init !== undefined && init !== null && typeof init !== "object") {
+      throw new TypeError(`Invalid namespace init "${String(init)}": expected an object`);
+    }
     if (init !== null && typeof init === "object") Object.assign(this.attrs, init);
   }
   // deno-lint-ignore require-yield
@@ -239,7 +257,13 @@ class QueueReferent implements Referent {
   readonly notEmpty: WaitQueue;
   readonly notFull: WaitQueue;
   constructor(sys: Sys, maxsize: unknown) {
-    this.maxsize = typeof maxsize === "number" && maxsize > 0 ? maxsize : 0;
+    if (typeof maxsize !== "number") {
+      throw new TypeError(`Invalid queue maxsize "${String(maxsize)}": expected an integer >= 0`);
+    }
+    if (!Number.isSafeInteger(maxsize) || maxsize < 0) {
+      throw new RangeError(`Invalid queue maxsize "${maxsize}": expected an integer >= 0`);
+    }
+    this.maxsize = maxsize;
     const futex = mpCosts(sys.host).futexNs;
     this.notEmpty = new WaitQueue(sys.host.sim, "managed queue get", futex);
     this.notFull = new WaitQueue(sys.host.sim, "managed queue put", futex);

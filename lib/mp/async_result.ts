@@ -28,6 +28,12 @@ export interface JobCache {
   finished(id: number): void;
 }
 
+function checkCache(cache: unknown): void {
+  if (typeof (cache as JobCache | null)?.register !== "function") {
+    throw new TypeError(`Invalid job cache "${String(cache)}": expected a pool`);
+  }
+}
+
 /** A pending job: the result handler reports its tasks' outcomes. */
 export interface Job {
   /** The job's id. */
@@ -87,12 +93,14 @@ export class AsyncResult<R = unknown> implements Job {
    * @param cache The pool's job cache.
    * @param callback Called with the value on success.
    * @param errorCallback Called with the error on failure.
+   * @throws {TypeError} If `cache` is not a pool.
    */
   constructor(
     cache: JobCache,
     callback?: (value: R) => void,
     errorCallback?: (error: unknown) => void,
   ) {
+    checkCache(cache);
     this.#cache = cache;
     this.#callback = callback;
     this.#errorCallback = errorCallback;
@@ -235,6 +243,7 @@ export class MapResult<R = unknown> extends AsyncResult<R[]> {
    * @param length How many items.
    * @param callback Called with all the values on success.
    * @param errorCallback Called with the first error.
+   * @throws {TypeError} If `cache` is not a pool.
    */
   constructor(
     cache: JobCache,
@@ -314,8 +323,10 @@ export class IMapIterator<R = unknown> implements Job {
    * @param cache The pool's job cache.
    * @param ordered Whether values come in the order of the items.
    * @param chunked Whether each task's value is a list of values.
+   * @throws {TypeError} If `cache` is not a pool.
    */
   constructor(cache: JobCache, ordered: boolean, chunked: boolean) {
+    checkCache(cache);
     this.#cache = cache;
     this.#ordered = ordered;
     this.#chunked = chunked;

@@ -80,13 +80,23 @@ export class Barrier {
    * @param sys The creating thread's system calls.
    * @param parties How many threads it waits for.
    * @param options The action and the default timeout.
-   * @throws {RangeError} If `parties` is not a positive integer.
+   * @throws {RangeError} If `parties` is not a positive integer, or the timeout negative.
+   * @throws {TypeError} If `sys` is not a `Sys`, `options` not an object, or the action
+   *   not a function.
    */
   constructor(sys: Sys, parties: number, options: BarrierOptions = {}) {
     if (!(sys instanceof Sys)) throw new TypeError(`Invalid sys "${String(sys)}": expected a Sys`);
     if (!Number.isSafeInteger(parties) || parties < 1) {
       throw new RangeError(
         `Invalid barrier parties "${String(parties)}": expected an integer >= 1`,
+      );
+    }
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(`Invalid barrier options "${String(options)}": expected an object`);
+    }
+    if (options.action !== undefined && typeof options.action !== "function") {
+      throw new TypeError(
+        `Invalid barrier action "${String(options.action)}": expected a generator function`,
       );
     }
     this.parties = parties;

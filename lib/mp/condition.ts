@@ -133,8 +133,12 @@ export class Condition {
    * @param timeout The longest wait, in nanoseconds (default: forever).
    * @returns The operation, for `yield*`; it gives the predicate's last value.
    * @throws {ProcessError} If the caller does not hold the lock.
+   * @throws {TypeError} If `predicate` is not a function.
    */
   *waitFor(predicate: () => boolean, timeout?: number | null): ThreadRoutine<boolean> {
+    if (typeof predicate !== "function") {
+      throw new TypeError(`Invalid predicate "${String(predicate)}": expected a function`);
+    }
     const limit = checkTimeout("waitFor", timeout);
     const deadline = limit === undefined ? Infinity : this.#sim.now + limit;
     let ok = predicate();
@@ -153,8 +157,12 @@ export class Condition {
    * @param n How many (default 1).
    * @returns The operation, for `yield*`.
    * @throws {ProcessError} If the caller does not hold the lock.
+   * @throws {TypeError} If `n` is not a number.
    */
   *notify(n = 1): ThreadRoutine<void> {
+    if (typeof n !== "number") {
+      throw new TypeError(`Invalid notify count "${String(n)}": expected a number`);
+    }
     const t = this.#owner("notify");
     owe(t, this.#costs.lockNs);
     if (this.#waiters.size === 0) return;

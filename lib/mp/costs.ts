@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Host } from "../os/host.ts";
+import { Host } from "../os/host.ts";
 
 /**
  * The CPU time of multiprocessing's Python-level work, in nanoseconds
@@ -138,9 +138,25 @@ const hostCosts = new WeakMap<Host, MpCosts>();
  *
  * @param host The host.
  * @returns Its costs.
+ * @throws {TypeError} If `host` is not a `Host`.
  */
 export function mpCosts(host: Host): MpCosts {
-  return hostCosts.get(host) ?? DEFAULT_MP_COSTS;
+  const costs = hostCosts.get(host);
+  if (costs !== undefined) return costs;
+  checkHost(host);
+  return DEFAULT_MP_COSTS;
+}
+
+function checkHost(host: unknown): void {
+  if (!(host instanceof Host)) {
+    throw new TypeError(`Invalid host "${String(host)}": expected a Host`);
+  }
+}
+
+function checkSize(what: string, n: unknown): void {
+  if (typeof n !== "number" || !(n >= 0 && n < Infinity)) {
+    throw new RangeError(`Invalid pickled ${what} "${String(n)}": expected a finite number >= 0`);
+  }
 }
 
 /**
@@ -161,9 +177,10 @@ export function mpCosts(host: Host): MpCosts {
  * @param overrides The figures to change.
  * @returns The complete costs now in force.
  * @throws {RangeError} For an unknown name, or a figure that is negative, not finite, or a zero bandwidth.
- * @throws {TypeError} If a figure is not a number.
+ * @throws {TypeError} If `host` is not a `Host`, or a figure is not a number.
  */
 export function setMpCosts(host: Host, overrides: Partial<MpCosts>): MpCosts {
+  checkHost(host);
   if (overrides === null || typeof overrides !== "object") {
     throw new TypeError(`Invalid mp cost overrides "${String(overrides)}": expected an object`);
   }
@@ -203,8 +220,13 @@ export function setMpCosts(host: Host, overrides: Partial<MpCosts>): MpCosts {
  * @param bytes The pickled size.
  * @param items How many values it holds.
  * @returns Nanoseconds.
+ * @throws {RangeError} If `bytes` or `items` is negative, NaN or infinite.
  */
 export function pickleTime(costs: MpCosts, bytes: number, items: number): number {
+  if (!(bytes >= 0 && items >= 0 && bytes + items < Infinity)) {
+    checkSize("bytes", bytes);
+    checkSize("items", items);
+  }
   return costs.pickleNs + items * costs.pickleItemNs + Math.ceil(bytes / costs.pickleBytesPerNs);
 }
 
@@ -221,8 +243,13 @@ export function pickleTime(costs: MpCosts, bytes: number, items: number): number
  * @param bytes The pickled size.
  * @param items How many values it holds.
  * @returns Nanoseconds.
+ * @throws {RangeError} If `bytes` or `items` is negative, NaN or infinite.
  */
 export function unpickleTime(costs: MpCosts, bytes: number, items: number): number {
+  if (!(bytes >= 0 && items >= 0 && bytes + items < Infinity)) {
+    checkSize("bytes", bytes);
+    checkSize("items", items);
+  }
   return costs.unpickleNs + items * costs.unpickleItemNs +
     Math.ceil(bytes / costs.unpickleBytesPerNs);
 }

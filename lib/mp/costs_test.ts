@@ -49,3 +49,28 @@ Deno.test("running ahead on CPU debt saves steps, not time: totals match step-by
   assert.ok(Math.abs(lazy.cpu - exact.cpu) / exact.cpu < 0.02, `${lazy.cpu} vs ${exact.cpu}`);
   assert.ok(Math.abs(lazy.end - exact.end) / exact.end < 0.05, `${lazy.end} vs ${exact.end}`);
 });
+
+Deno.test("mp costs name a host that is not a Host, and sizes that are not sizes", () => {
+  for (const v of [null, undefined, 5, {}]) {
+    assert.throws(() => mpCosts(v as never), {
+      name: "TypeError",
+      message: `Invalid host "${String(v)}": expected a Host`,
+    });
+    assert.throws(() => setMpCosts(v as never, {}), {
+      name: "TypeError",
+      message: `Invalid host "${String(v)}": expected a Host`,
+    });
+  }
+  for (const f of [pickleTime, unpickleTime]) {
+    assert.throws(() => f(DEFAULT_MP_COSTS, NaN, 1), {
+      name: "RangeError",
+      message: 'Invalid pickled bytes "NaN": expected a finite number >= 0',
+    });
+    assert.throws(() => f(DEFAULT_MP_COSTS, 10, -1), {
+      name: "RangeError",
+      message: 'Invalid pickled items "-1": expected a finite number >= 0',
+    });
+    assert.throws(() => f(DEFAULT_MP_COSTS, Infinity, 1), /bytes "Infinity"/);
+    assert.equal(f(DEFAULT_MP_COSTS, 0, 0) > 0, true);
+  }
+});

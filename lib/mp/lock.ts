@@ -38,6 +38,7 @@ export class Lock extends SemLock {
    * Makes a lock, free.
    *
    * @param sys The creating thread's system calls.
+   * @throws {TypeError} If `sys` is not a `Sys`.
    */
   constructor(sys: Sys) {
     super(sys, "semaphore", 1, 1);
@@ -74,6 +75,7 @@ export class RLock extends SemLock {
    * Makes a recursive lock, free.
    *
    * @param sys The creating thread's system calls.
+   * @throws {TypeError} If `sys` is not a `Sys`.
    */
   constructor(sys: Sys) {
     super(sys, "recursive", 1, 1);

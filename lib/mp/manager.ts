@@ -147,6 +147,7 @@ export class SyncManager implements ManagerLink {
    * @typeParam V Its values.
    * @param init Initial contents (a map or a plain object).
    * @returns The operation, for `yield*`; it gives the proxy.
+   * @throws {TypeError} If `init` is not a map or an object (raised by the server).
    */
   *dict<K = unknown, V = unknown>(
     init?: Map<K, V> | Record<string, V>,
@@ -160,6 +161,7 @@ export class SyncManager implements ManagerLink {
    * @typeParam T Its items.
    * @param init Initial items.
    * @returns The operation, for `yield*`; it gives the proxy.
+   * @throws {TypeError} If `init` is not an array (raised by the server).
    */
   *list<T = unknown>(init?: readonly T[]): ThreadRoutine<ListProxy<T>> {
     return new ListProxy<T>(this, "list", yield* this.#create("list", [init ?? []]));
@@ -170,6 +172,7 @@ export class SyncManager implements ManagerLink {
    *
    * @param init Initial attributes.
    * @returns The operation, for `yield*`; it gives the proxy.
+   * @throws {TypeError} If `init` is not an object (raised by the server).
    */
   *namespace(init?: Record<string, unknown>): ThreadRoutine<NamespaceProxy> {
     return new NamespaceProxy(this, "Namespace", yield* this.#create("Namespace", [init ?? null]));
@@ -190,6 +193,8 @@ export class SyncManager implements ManagerLink {
    * @typeParam T Its items.
    * @param maxsize The most items (default 0: no limit).
    * @returns The operation, for `yield*`; it gives the proxy.
+   * @throws {RangeError} If `maxsize` is not an integer >= 0 (raised by the server).
+   * @throws {TypeError} If `maxsize` is not a number.
    */
   *queue<T = unknown>(maxsize = 0): ThreadRoutine<QueueProxy<T>> {
     return new QueueProxy<T>(this, "Queue", yield* this.#create("Queue", [maxsize]));

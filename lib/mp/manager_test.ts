@@ -8,7 +8,13 @@ import type { ThreadRoutine } from "../os/thread.ts";
 import { mainProcess } from "./main.ts";
 import { Manager, type SyncManager } from "./manager.ts";
 import { Process } from "./process.ts";
-import type { AcquirerProxy, DictProxy, ListProxy, QueueProxy } from "./proxy.ts";
+import {
+  type AcquirerProxy,
+  BaseProxy,
+  type DictProxy,
+  type ListProxy,
+  type QueueProxy,
+} from "./proxy.ts";
 import { Queue } from "./queue.ts";
 
 function world(body: ThreadBody<void>, options: HostOptions = { cores: 2 }) {
@@ -185,4 +191,51 @@ Deno.test("the main program's exit shuts its managers down; a child may not", ()
   ]);
   assert.equal((m as SyncManager | null)!.process!.exitCode, 0);
   assert.ok(sim.now < ms(10));
+});
+
+Deno.test("bad arguments to managed objects fail in the caller with the value named", () => {
+  // deno-lint-ignore no-explicit-any
+  const bad = (v: unknown): any => v;
+  let trips = -1;
+  const { out } = world(function* (sys) {
+    const m = yield* Manager(sys);
+    yield* attempt(sys, () => m.dict(bad(5)));
+    yield* attempt(sys, () => m.list(bad("abc")));
+    yield* attempt(sys, () => m.namespace(bad(7)));
+    yield* attempt(sys, () => m.queue(-1));
+    yield* attempt(sys, () => m.queue(1.5));
+    yield* attempt(sys, () => m.queue(bad("x")));
+    const d = yield* m.dict<string, number>();
+    yield* attempt(sys, () => d.update(bad(null)));
+    const l = yield* m.list([1]);
+    yield* attempt(sys, () => l.extend(bad(5)));
+    yield* attempt(sys, () => l.insert(bad("x"), 2));
+    yield* attempt(sys, () => l.insert(1.5, 2));
+    // The list is as it was, and the server still answers.
+    sys.print(yield* l.str());
+    trips = m.stats.roundTrips;
+    yield* m.shutdown();
+  });
+  assert.deepEqual(out, [
+    'TypeError: Invalid dict init "5": expected a Map or an object',
+    'TypeError: Invalid list init "abc": expected an array',
+    'TypeError: Invalid namespace init "7": expected an object',
+    'RangeError: Invalid queue maxsize "-1": expected an integer >= 0',
+    'RangeError: Invalid queue maxsize "1.5": expected an integer >= 0',
+    'TypeError: Invalid queue maxsize "x": expected an integer >= 0',
+    'TypeError: Invalid dict update "null": expected a Map or an object',
+    'TypeError: Invalid list extend "5": expected an iterable',
+    'TypeError: Invalid list insert index "x": expected an integer',
+    'TypeError: Invalid list insert index "1.5": expected an integer',
+    "[1]",
+  ]);
+  // Each refusal is made by the server, as CPython's: a round trip each.
+  assert.ok(trips >= 13, `round trips ${trips}`);
+});
+
+Deno.test("a proxy made without a manager is refused at once", () => {
+  assert.throws(() => new BaseProxy(null as never, "dict", 1), {
+    name: "TypeError",
+    message: 'Invalid manager "null": expected a SyncManager',
+  });
 });

@@ -364,8 +364,12 @@ function isGenerator(v: object): boolean {
  * @param options Whether functions go by reference.
  * @returns The copy, its pickled size and its item count.
  * @throws {PicklingError} For a value that cannot be sent, naming it and where it was found.
+ * @throws {TypeError} If `options` is not an object.
  */
 export function pickle(value: unknown, options: PickleOptions = {}): Pickled {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`Invalid pickle options "${String(options)}": expected an object`);
+  }
   // Fast paths for the small messages that dominate queue traffic.
   if (typeof value === "string" && value.length < 64) {
     const n = strSize(utf8Length(value));

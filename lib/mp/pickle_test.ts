@@ -130,3 +130,13 @@ class KeyError2 extends Error {
     this.name = "KeyError2";
   }
 }
+
+Deno.test("pickle names options that are not an object", () => {
+  for (const v of [null, 5, "functions"]) {
+    assert.throws(() => pickle({ a: 1 }, v as never), {
+      name: "TypeError",
+      message: `Invalid pickle options "${String(v)}": expected an object`,
+    });
+  }
+  assert.deepEqual(pickle({ a: 1 }, {}).value, { a: 1 });
+});

@@ -52,6 +52,40 @@ export interface PoolStats {
   workersLost: number;
 }
 
+/** Checks what a pool is made with (`processes` as given, for the message). */
+function checkPoolArgs(sys: unknown, n: unknown, processes: unknown, options: unknown): void {
+  if (!(sys instanceof Sys)) throw new TypeError(`Invalid sys "${String(sys)}": expected a Sys`);
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 1) {
+    throw new ValueError(`Number of processes must be at least 1, not "${String(processes)}"`);
+  }
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`Invalid pool options "${String(options)}": expected an object`);
+  }
+  const { maxTasksPerChild: max, initializer, initargs } = options as PoolOptions;
+  if (max !== undefined && max !== null && (!Number.isInteger(max) || max < 1)) {
+    throw new ValueError(
+      `maxTasksPerChild (maxtasksperchild) must be a positive integer or null, not "${
+        String(max)
+      }"`,
+    );
+  }
+  if (initializer !== undefined && typeof initializer !== "function") {
+    throw new TypeError(
+      `Invalid initializer "${String(initializer)}": expected a generator function`,
+    );
+  }
+  if (initargs !== undefined && !Array.isArray(initargs)) {
+    throw new TypeError(`Invalid initargs "${String(initargs)}": expected an array`);
+  }
+}
+
+function listOf(items: Iterable<unknown>): unknown[] {
+  if (typeof (items as Iterable<unknown> | null)?.[Symbol.iterator] !== "function") {
+    throw new TypeError(`Invalid items "${String(items)}": expected an iterable`);
+  }
+  return [...items];
+}
+
 const RUN = 0, CLOSE = 1, TERMINATE = 2;
 const STATES = ["RUN", "CLOSE", "TERMINATE"];
 
@@ -140,8 +174,12 @@ export class ProcessPool implements JobCache {
    * @param sys The parent thread's system calls.
    * @param processes How many workers.
    * @param options Initializer, its arguments, tasks per worker.
+   * @throws {TypeError} If `sys` is not a `Sys`, `options` not an object, the
+   *   initializer not a function or its arguments not an array.
+   * @throws {ValueError} If `processes` or `maxTasksPerChild` is not a positive integer.
    */
   constructor(sys: Sys, processes: number, options: PoolOptions) {
+    checkPoolArgs(sys, processes, processes, options);
     this.sim = sys.host.sim;
     this.host = sys.host;
     this.processes = processes;
@@ -228,14 +266,18 @@ export class ProcessPool implements JobCache {
    * @param callbacks Called with the value or the error.
    * @returns The operation, for `yield*`; it gives the result.
    * @throws {ValueError} If the pool is not running.
-   * @throws {TypeError} If `fn` is not a function.
+   * @throws {TypeError} If `fn` is not a function, `args` not an array, or a
+   *   callback not a function.
    */
   *applyAsync<A extends unknown[], R>(
     fn: Task<A, R>,
     args: A = [] as unknown as A,
     callbacks: Callbacks<R> = {},
   ): ThreadRoutine<AsyncResult<R>> {
-    const t = this.#submitter("apply_async", fn);
+    const t = this.#submitter("apply_async", fn, callbacks);
+    if (!Array.isArray(args)) {
+      throw new TypeError(`Invalid args "${String(args)}": expected an array`);
+    }
     const result = new AsyncResult<R>(this, callbacks.callback, callbacks.errorCallback);
     yield* this.#submit(t, [result.job, 0, fn as Task<unknown[], unknown>, args, 0]);
     return result;
@@ -251,7 +293,8 @@ export class ProcessPool implements JobCache {
    * @param items The items.
    * @param chunksize Items per task (default: about a quarter of the items per worker).
    * @returns The operation, for `yield*`; it gives the values.
-   * @throws {ValueError} If the pool is not running.
+   * @throws {ValueError} If the pool is not running, or `chunksize` is given and is not
+   *   an integer >= 1.
    * @throws The first task error.
    */
   *map<T, R>(fn: Task<[T], R>, items: Iterable<T>, chunksize?: number): ThreadRoutine<R[]> {
@@ -461,10 +504,20 @@ export class ProcessPool implements JobCache {
     return this.#jobs[id - this.#jobBase];
   }
 
-  #submitter(what: string, fn: unknown): Thread {
+  #submitter(what: string, fn: unknown, callbacks: Callbacks<never> = {}): Thread {
     const t = callerThread(this.sim, this.host, what, this);
     if (typeof fn !== "function") {
       throw new TypeError(`Invalid task "${String(fn)}": expected a generator function`);
+    }
+    // A bad callback would otherwise fail in the result handler thread, later.
+    if (callbacks === null || typeof callbacks !== "object") {
+      throw new TypeError(`Invalid callbacks "${String(callbacks)}": expected an object`);
+    }
+    for (const key of ["callback", "errorCallback"] as const) {
+      const f: unknown = callbacks[key];
+      if (f !== undefined && typeof f !== "function") {
+        throw new TypeError(`Invalid ${key} "${String(f)}": expected a function`);
+      }
     }
     if (this.#state !== RUN) throw new ValueError("Pool not running");
     return t;
@@ -488,10 +541,11 @@ export class ProcessPool implements JobCache {
     kind: Kind,
     callbacks: Callbacks<unknown[]>,
   ): ThreadRoutine<MapResult<unknown>> {
-    const t = this.#submitter(what, fn);
-    const list = [...items];
+    const t = this.#submitter(what, fn, callbacks);
+    const list = listOf(items);
     let size = chunksize ?? Math.ceil(list.length / (this.#workers.length * 4));
-    if (!Number.isSafeInteger(size) || size < 0) {
+    // An explicit 0 is refused too (CPython returns a list of None without running anything).
+    if (!Number.isSafeInteger(size) || size < (chunksize == null ? 0 : 1)) {
       throw new ValueError(`Chunksize must be 1+, not "${String(chunksize)}"`);
     }
     if (list.length === 0) size = 0;
@@ -520,7 +574,7 @@ export class ProcessPool implements JobCache {
     if (!Number.isSafeInteger(chunksize) || chunksize < 1) {
       throw new ValueError(`Chunksize must be 1+, not "${String(chunksize)}"`);
     }
-    const list = [...items];
+    const list = listOf(items);
     const it = new IMapIterator<unknown>(this, ordered, chunksize > 1);
     const tasks: TaskMsg[] = [];
     for (let i = 0; i * chunksize < list.length; i++) {
@@ -566,6 +620,15 @@ export class ProcessPool implements JobCache {
         daemon: true,
       });
       yield* p.start(sys);
+      // A worker killed while it waits for a task holds the task queue's
+      // read lock (or, writing a result, the result queue's write lock):
+      // freed as it dies, as the kernel frees a robust futex, or no other
+      // worker would read again (CPython's pool hangs for ever there).
+      const os = p.osProcess!;
+      os.exited.on(() => {
+        this.#inqueue._ownerDied(os);
+        this.#outqueue._ownerDied(os);
+      });
       this.#workers.push({ process: p as unknown as Process<unknown[]>, slot });
       this.stats.workersStarted++;
     }
@@ -756,7 +819,8 @@ export class ProcessPool implements JobCache {
  * @param options Initializer, its arguments, tasks per worker.
  * @returns The operation, for `yield*`; it gives the started pool.
  * @throws {ValueError} If `processes` < 1 or `maxTasksPerChild` is not a positive integer.
- * @throws {TypeError} If `sys` is not a `Sys`, or the initializer not a function.
+ * @throws {TypeError} If `sys` is not a `Sys`, `options` not an object, the initializer
+ *   not a function, or its arguments not an array.
  */
 export function* Pool<A extends unknown[] = unknown[]>(
   sys: Sys,
@@ -765,22 +829,7 @@ export function* Pool<A extends unknown[] = unknown[]>(
 ): ThreadRoutine<ProcessPool> {
   if (!(sys instanceof Sys)) throw new TypeError(`Invalid sys "${String(sys)}": expected a Sys`);
   const n = processes ?? sys.host.cpu.cores;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 1) {
-    throw new ValueError(`Number of processes must be at least 1, not "${String(processes)}"`);
-  }
-  const max = options.maxTasksPerChild;
-  if (max !== undefined && max !== null && (!Number.isInteger(max) || max < 1)) {
-    throw new ValueError(
-      `maxTasksPerChild (maxtasksperchild) must be a positive integer or null, not "${
-        String(max)
-      }"`,
-    );
-  }
-  if (options.initializer !== undefined && typeof options.initializer !== "function") {
-    throw new TypeError(
-      `Invalid initializer "${String(options.initializer)}": expected a generator function`,
-    );
-  }
+  checkPoolArgs(sys, n, processes, options);
   const pool = new ProcessPool(sys, n, options as unknown as PoolOptions);
   yield* pool.start(sys);
   return pool;

@@ -8,7 +8,8 @@ import type { Sys } from "../os/sys.ts";
 import type { ThreadRoutine } from "../os/thread.ts";
 import { MaybeEncodingError, PicklingError, ValueError, WorkerLostError } from "./errors.ts";
 import { mainProcess } from "./main.ts";
-import { Pool, type ProcessPool } from "./pool.ts";
+import { Pool, ProcessPool } from "./pool.ts";
+import { AsyncResult, IMapIterator, MapResult } from "./async_result.ts";
 
 function world(body: ThreadBody<void>, options: HostOptions = { cores: 2 }) {
   const sim = new Simulation();
@@ -299,4 +300,64 @@ Deno.test("a pool of the host's cores by default; an initializer runs in each wo
     yield* pool.join();
   }, { cores: 3 });
   assert.deepEqual(out.sort(), ["3", "init x", "init x", "init x"]);
+});
+
+Deno.test("bad pool arguments are refused when given, not later in a worker or handler", () => {
+  // deno-lint-ignore no-explicit-any
+  const bad = (v: unknown): any => v;
+  const { out, sim } = world(function* (sys) {
+    yield* attempt(sys, () => Pool(sys, 1, bad(null)));
+    yield* attempt(sys, () => Pool(sys, 1, bad({ initializer: square, initargs: 5 })));
+    const pool = yield* Pool(sys, 1);
+    yield* attempt(sys, () => pool.applyAsync(square, bad(5)));
+    yield* attempt(sys, () => pool.applyAsync(square, [2], bad(null)));
+    yield* attempt(sys, () => pool.applyAsync(square, [2], bad({ callback: 5 })));
+    yield* attempt(sys, () => pool.mapAsync(square, [1], undefined, bad({ errorCallback: "x" })));
+    yield* attempt(sys, () => pool.map(square, bad(5)));
+    yield* attempt(sys, () => pool.imap(square, bad(null)));
+    // An explicit chunksize of 0 used to return holes without running anything.
+    yield* attempt(sys, () => pool.map(square, [1, 2], 0));
+    sys.print(JSON.stringify(yield* pool.map(square, [1, 2, 3])));
+    sys.print(JSON.stringify(yield* pool.map(square, [])));
+    sys.print(pool.stats.tasksSent);
+    yield* pool.close();
+    yield* pool.join();
+  });
+  assert.deepEqual(out, [
+    'TypeError: Invalid pool options "null": expected an object',
+    'TypeError: Invalid initargs "5": expected an array',
+    'TypeError: Invalid args "5": expected an array',
+    'TypeError: Invalid callbacks "null": expected an object',
+    'TypeError: Invalid callback "5": expected a function',
+    'TypeError: Invalid errorCallback "x": expected a function',
+    'TypeError: Invalid items "5": expected an iterable',
+    'TypeError: Invalid items "null": expected an iterable',
+    'ValueError: Chunksize must be 1+, not "0"',
+    "[1,4,9]",
+    "[]",
+    "3", // the three of [1, 2, 3] only: nothing refused was sent
+  ]);
+  assert.ok(!sim.failed);
+});
+
+Deno.test("a pool and its results made by hand check what they are given", () => {
+  assert.throws(() => new AsyncResult(null as never), {
+    name: "TypeError",
+    message: 'Invalid job cache "null": expected a pool',
+  });
+  assert.throws(() => new MapResult({} as never, 1, 1), /Invalid job cache "\[object Object\]"/);
+  assert.throws(() => new IMapIterator(5 as never, true, false), /Invalid job cache "5"/);
+  assert.throws(() => new ProcessPool(null as never, 1, {}), /Invalid sys "null"/);
+  const { out } = world(function* (sys) {
+    yield* attempt(sys, function* () {
+      new ProcessPool(sys, 0, {});
+    });
+    yield* attempt(sys, function* () {
+      new ProcessPool(sys, 1, { maxTasksPerChild: -1 });
+    });
+  });
+  assert.deepEqual(out, [
+    'ValueError: Number of processes must be at least 1, not "0"',
+    'ValueError: maxTasksPerChild (maxtasksperchild) must be a positive integer or null, not "-1"',
+  ]);
 });

@@ -436,8 +436,10 @@ export class Process<A extends unknown[] = unknown[]> {
  *
  * @param sys The calling thread's system calls.
  * @returns The process object.
+ * @throws {TypeError} If `sys` is not a `Sys`.
  */
 export function currentProcess(sys: Sys): Process<unknown[]> {
+  if (!(sys instanceof Sys)) throw new TypeError(`Invalid sys "${String(sys)}": expected a Sys`);
   const st = procState(sys.process);
   if (st.view === null) st.view = Process._main(sys.process);
   return st.view as Process<unknown[]>;
@@ -467,8 +469,10 @@ export function currentProcess(sys: Sys): Process<unknown[]> {
  *
  * @param sys The calling thread's system calls.
  * @returns The live children.
+ * @throws {TypeError} If `sys` is not a `Sys`.
  */
 export function activeChildren(sys: Sys): Process<unknown[]>[] {
+  if (!(sys instanceof Sys)) throw new TypeError(`Invalid sys "${String(sys)}": expected a Sys`);
   const st = procState(sys.process);
   const out: Process<unknown[]>[] = [];
   for (const c of st.children) {

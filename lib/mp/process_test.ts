@@ -314,3 +314,16 @@ Deno.test("bad process options are TypeErrors", () => {
   sim.run();
   assert.equal(sim.output[0]!.text, "TypeError");
 });
+
+Deno.test("currentProcess and activeChildren name a bad sys", () => {
+  for (const v of [null, undefined, 5]) {
+    assert.throws(() => currentProcess(v as never), {
+      name: "TypeError",
+      message: `Invalid sys "${String(v)}": expected a Sys`,
+    });
+    assert.throws(() => activeChildren(v as never), {
+      name: "TypeError",
+      message: `Invalid sys "${String(v)}": expected a Sys`,
+    });
+  }
+});

@@ -65,8 +65,12 @@ export class BaseProxy {
    * @param link The manager.
    * @param typeid The kind of object.
    * @param id Its id in the server.
+   * @throws {TypeError} If `link` is not a manager.
    */
   constructor(link: ManagerLink, typeid: string, id: number) {
+    if (typeof (link as ManagerLink | null)?._request !== "function") {
+      throw new TypeError(`Invalid manager "${String(link)}": expected a SyncManager`);
+    }
     this.#link = link;
     this.typeid = typeid;
     this.id = id;
@@ -242,6 +246,7 @@ export class DictProxy<K = unknown, V = unknown> extends BaseProxy {
    *
    * @param other A map or a plain object.
    * @returns The operation, for `yield*`.
+   * @throws {TypeError} If `other` is not a map or an object.
    */
   *update(other: Map<K, V> | Record<string, V>): ThreadRoutine<void> {
     yield* this.callMethod("update", [other]);
@@ -339,6 +344,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    *
    * @param values The items.
    * @returns The operation, for `yield*`.
+   * @throws {TypeError} If `values` is not iterable.
    */
   *extend(values: readonly T[]): ThreadRoutine<void> {
     yield* this.callMethod("extend", [values]);
@@ -350,6 +356,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    * @param i Where.
    * @param value The item.
    * @returns The operation, for `yield*`.
+   * @throws {TypeError} If `i` is not an integer.
    */
   *insert(i: number, value: T): ThreadRoutine<void> {
     yield* this.callMethod("insert", [i, value]);

@@ -37,6 +37,8 @@ export class Semaphore extends SemLock {
    * @param sys The creating thread's system calls.
    * @param value The initial value (default 1).
    * @throws {ValueError} If `value` is negative.
+   * @throws {RangeError} If `value` is not a whole number.
+   * @throws {TypeError} If `sys` is not a `Sys` or `value` not a number.
    */
   constructor(sys: Sys, value = 1) {
     super(sys, "semaphore", value, Number.MAX_SAFE_INTEGER);
@@ -74,6 +76,8 @@ export class BoundedSemaphore extends SemLock {
    * @param sys The creating thread's system calls.
    * @param value The initial and highest value (default 1).
    * @throws {ValueError} If `value` is negative.
+   * @throws {RangeError} If `value` is not a whole number.
+   * @throws {TypeError} If `sys` is not a `Sys` or `value` not a number.
    */
   constructor(sys: Sys, value = 1) {
     super(sys, "semaphore", value, value);

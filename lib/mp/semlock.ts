@@ -6,7 +6,7 @@
 
 import type { Simulation } from "../kernel/simulation.ts";
 import type { Host } from "../os/host.ts";
-import type { Sys } from "../os/sys.ts";
+import { Sys } from "../os/sys.ts";
 import type { Thread, ThreadRoutine } from "../os/thread.ts";
 import {
   callerThread,
@@ -79,16 +79,34 @@ export class SemLock {
    * @param value The initial value.
    * @param maxValue The highest value a release may reach.
    * @throws {ValueError} If `value` is negative.
-   * @throws {TypeError} If `value` or `maxValue` is not a number.
+   * @throws {TypeError} If `sys` is not a `Sys`, or `value` or `maxValue` is not a number.
+   * @throws {RangeError} If `kind` is unknown, `value` is not a whole number, or
+   *   `maxValue` is NaN or negative.
    */
   constructor(sys: Sys, kind: SemLockKind, value: number, maxValue: number) {
-    if (typeof value !== "number" || typeof maxValue !== "number" || Number.isNaN(value)) {
+    if (!(sys instanceof Sys)) throw new TypeError(`Invalid sys "${String(sys)}": expected a Sys`);
+    if (kind !== "semaphore" && kind !== "recursive") {
+      throw new RangeError(
+        `Invalid semaphore kind "${String(kind)}": expected "semaphore" or "recursive"`,
+      );
+    }
+    if (typeof value !== "number" || Number.isNaN(value)) {
       throw new TypeError(`Invalid semaphore value "${String(value)}": expected an integer`);
     }
     if (value < 0) throw new ValueError(`semaphore initial value must be >= 0, not "${value}"`);
+    // CPython takes a C int: 1.5 is a TypeError there, and Infinity cannot be stored.
+    if (!Number.isSafeInteger(value)) {
+      throw new RangeError(`Invalid semaphore value "${value}": expected a whole number`);
+    }
+    if (typeof maxValue !== "number") {
+      throw new TypeError(`Invalid semaphore maxValue "${String(maxValue)}": expected a number`);
+    }
+    if (!(maxValue >= 0)) {
+      throw new RangeError(`Invalid semaphore maxValue "${maxValue}": expected a number >= 0`);
+    }
     this.kind = kind;
     this.maxValue = maxValue;
-    this.#value = Math.floor(value);
+    this.#value = value;
     this.#host = sys.host;
     this.#sim = sys.host.sim;
     this.#costs = mpCosts(sys.host);
@@ -170,13 +188,15 @@ export class SemLock {
       throw new ValueError(`semaphore or lock released too many times (${this.describe()})`);
     }
     owe(t, this.#costs.lockNs);
+    // The thread reaches the release once its CPU time is paid (the woken
+    // waiter must not run earlier), and the release is one step: killed
+    // while it pays, the holder still holds the lock, rather than leaving it
+    // free with its waiters asleep for ever.
+    if (this.#waiters.size > 0 && t.pending) yield* pay(t);
     this.#owner = null;
     this.#count = 0;
     this.#value++;
-    if (this.#waiters.size > 0) {
-      if (t.pending) yield* pay(t);
-      this.#waiters.wakeOne(t);
-    }
+    if (this.#waiters.size > 0) this.#waiters.wakeOne(t);
     if (due(t, this.#costs.lazyFlushNs)) yield* pay(t);
   }
 

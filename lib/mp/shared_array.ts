@@ -8,7 +8,14 @@ import type { Simulation } from "../kernel/simulation.ts";
 import type { Host } from "../os/host.ts";
 import { Sys } from "../os/sys.ts";
 import type { ThreadRoutine } from "../os/thread.ts";
-import { type Cells, makeCells, readCell, type Typecode, writeCell } from "./_ctypes.ts";
+import {
+  type Cells,
+  checkSharedOptions,
+  makeCells,
+  readCell,
+  type Typecode,
+  writeCell,
+} from "./_ctypes.ts";
 import { callerThread, owe, oweSyscalls } from "./_context.ts";
 import { type MpCosts, mpCosts } from "./costs.ts";
 import { IndexError, ProcessError } from "./errors.ts";
@@ -67,8 +74,9 @@ export class SharedArray {
    * @param typecode The elements' C type.
    * @param sizeOrValues How many elements (zeroed), or their initial values.
    * @param options Which lock guards it.
-   * @throws {TypeError} If the typecode is unknown or a value not a number.
-   * @throws {RangeError} If the size is not an integer >= 0.
+   * @throws {TypeError} If `sys` is not a `Sys`, the typecode is unknown, a value not a
+   *   number, `sizeOrValues` neither a number nor an array, or `options` not an object.
+   * @throws {RangeError} If the size is not an integer >= 0, or too large to allocate.
    */
   constructor(
     sys: Sys,
@@ -77,6 +85,12 @@ export class SharedArray {
     options: SharedOptions = {},
   ) {
     if (!(sys instanceof Sys)) throw new TypeError(`Invalid sys "${String(sys)}": expected a Sys`);
+    if (typeof sizeOrValues !== "number" && !Array.isArray(sizeOrValues)) {
+      throw new TypeError(
+        `Invalid array size or values "${String(sizeOrValues)}": expected a number or an array`,
+      );
+    }
+    checkSharedOptions(options);
     const init = typeof sizeOrValues === "number" ? null : sizeOrValues;
     const n = init === null ? sizeOrValues as number : init.length;
     if (!Number.isSafeInteger(n) || n < 0) {
@@ -84,7 +98,13 @@ export class SharedArray {
         `Invalid array size "${String(sizeOrValues)}": expected an integer >= 0`,
       );
     }
-    this.#cells = makeCells(typecode, n);
+    try {
+      this.#cells = makeCells(typecode, n);
+    } catch (e) {
+      // The engine's own message ("Array buffer allocation failed") names no size.
+      if (!(e instanceof RangeError)) throw e;
+      throw new RangeError(`Invalid array size "${n}": cannot allocate it (${e.message})`);
+    }
     if (init !== null) init.forEach((v, i) => writeCell(this.#cells, i, v));
     this.typecode = typecode;
     this.length = n;

@@ -8,7 +8,14 @@ import type { Simulation } from "../kernel/simulation.ts";
 import type { Host } from "../os/host.ts";
 import { Sys } from "../os/sys.ts";
 import type { ThreadRoutine } from "../os/thread.ts";
-import { type Cells, makeCells, readCell, type Typecode, writeCell } from "./_ctypes.ts";
+import {
+  type Cells,
+  checkSharedOptions,
+  makeCells,
+  readCell,
+  type Typecode,
+  writeCell,
+} from "./_ctypes.ts";
 import { callerThread, owe, oweSyscalls } from "./_context.ts";
 import { type MpCosts, mpCosts } from "./costs.ts";
 import { ProcessError } from "./errors.ts";
@@ -95,10 +102,12 @@ export class Value {
    * @param typecode Its C type, as an array-module typecode (`"i"`, `"d"`...).
    * @param value Its initial value (default 0).
    * @param options Which lock guards it.
-   * @throws {TypeError} If the typecode is unknown or the value not a number.
+   * @throws {TypeError} If `sys` is not a `Sys`, the typecode is unknown, the value not
+   *   a number, or `options` not an object.
    */
   constructor(sys: Sys, typecode: Typecode, value = 0, options: SharedOptions = {}) {
     if (!(sys instanceof Sys)) throw new TypeError(`Invalid sys "${String(sys)}": expected a Sys`);
+    checkSharedOptions(options);
     this.#cells = makeCells(typecode, 1);
     writeCell(this.#cells, 0, value);
     this.typecode = typecode;

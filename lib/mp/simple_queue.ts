@@ -6,6 +6,7 @@
 
 import type { Simulation } from "../kernel/simulation.ts";
 import type { Host } from "../os/host.ts";
+import type { Process as OsProcess } from "../os/process.ts";
 import { Sys } from "../os/sys.ts";
 import type { Thread, ThreadRoutine } from "../os/thread.ts";
 import { Channel } from "./_channel.ts";
@@ -84,12 +85,21 @@ export class SimpleQueue<T = unknown> {
     yield* this._putPickled(p.value, p.bytes, p.items);
   }
 
-  /** @ignore Puts what the caller pickled (the pool pickles its envelopes' contents only). */
-  *_putPickled(value: unknown, bytes: number, items: number): ThreadRoutine<void> {
+  /**
+   * @ignore Puts what the caller pickled (the pool pickles its envelopes'
+   * contents only). `queued` runs when the item is committed to the pipe,
+   * in the same step (see `_send`).
+   */
+  *_putPickled(
+    value: unknown,
+    bytes: number,
+    items: number,
+    queued?: () => void,
+  ): ThreadRoutine<void> {
     const t = this.#caller("put on");
     yield* this.#wlock.acquire();
     try {
-      yield* this._send(t, value, bytes, items);
+      yield* this._send(t, value, bytes, items, queued);
     } catch (e) {
       yield* this.#wlock.release();
       throw e;
@@ -106,11 +116,21 @@ export class SimpleQueue<T = unknown> {
    * @throws {EOFError} If every write end is closed and the pipe is empty.
    */
   *get(): ThreadRoutine<T> {
+    return yield* this._get();
+  }
+
+  /**
+   * @ignore `get`, calling `taken` with the item in the step that takes it
+   * out of the pipe: a pool worker records its task there, so that no kill
+   * can fall between the two (the lock's release below may wait).
+   */
+  *_get(taken?: (value: T) => void): ThreadRoutine<T> {
     const t = this.#caller("get from");
     yield* this.#rlock.acquire();
     let value: T;
     try {
       value = yield* this._recv(t);
+      taken?.(value);
     } catch (e) {
       yield* this.#rlock.release();
       throw e;
@@ -150,13 +170,45 @@ export class SimpleQueue<T = unknown> {
     return `SimpleQueue#${this.#id}`;
   }
 
-  /** @ignore Writes a pickled item without the lock (the pool's single writer). */
-  *_send(t: Thread, value: unknown, bytes: number, items: number): ThreadRoutine<void> {
+  /**
+   * @ignore Writes a pickled item without the lock (the pool's single
+   * writer). The item is committed in the step its bytes go into the pipe,
+   * and `queued` runs then: from that step on the reader gets it, even if
+   * the writer dies. (When the pipe is too full, it is committed before
+   * the blocking write: a writer killed while it waits leaves a torn frame,
+   * as in CPython.)
+   */
+  *_send(
+    t: Thread,
+    value: unknown,
+    bytes: number,
+    items: number,
+    queued?: () => void,
+  ): ThreadRoutine<void> {
     const ch = this.#channel;
     if (!ch.canWrite(t)) throw new OSError(`handle is closed (${this.describe()})`);
     owe(t, this.#costs.simplePutNs + pickleTime(this.#costs, bytes, items));
-    ch.enqueue(value, bytes, items);
-    yield* ch.write(t, bytes + 4, 1);
+    yield* ch.write(t, bytes + 4, 1, () => {
+      ch.enqueue(value, bytes, items);
+      queued?.();
+    });
+  }
+
+  /**
+   * @ignore Frees the locks `dead` held when it died, as the kernel frees
+   * a robust futex on its owner's exit (the waker's futex call is charged
+   * to the dying thread, as exit_robust_list runs in it). For the pool:
+   * its workers take tasks and send results through simple queues, and a
+   * worker killed while it waits for a task holds the read lock. The next
+   * reader goes on from where the dead one was in the stream.
+   *
+   * @param dead The process that died.
+   */
+  _ownerDied(dead: OsProcess): void {
+    for (const lock of [this.#rlock, this.#wlock]) {
+      const owner = lock._owner;
+      if (owner?.process === dead && lock.getValue() === 0) lock._releaseAll(owner);
+    }
   }
 
   /** @ignore Reads an item without the lock (the pool's single reader). */

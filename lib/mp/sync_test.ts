@@ -12,6 +12,7 @@ import { Lock, RLock } from "./lock.ts";
 import { mainProcess } from "./main.ts";
 import { Process } from "./process.ts";
 import { BoundedSemaphore, Semaphore } from "./semaphore.ts";
+import { SemLock } from "./semlock.ts";
 import { SharedArray } from "./shared_array.ts";
 import { Value } from "./shared_value.ts";
 
@@ -282,4 +283,97 @@ Deno.test("unlocked read-modify-write loses updates when processes interleave; t
   }
   assert.ok(results[0]! < 200, `unlocked total ${results[0]}`);
   assert.equal(results[1], 200);
+});
+
+Deno.test("lock and semaphore constructors name a bad sys, kind or value", () => {
+  // deno-lint-ignore no-explicit-any
+  const bad = (v: unknown): any => v;
+  assert.throws(() => new Lock(bad(null)), { name: "TypeError", message: /sys "null"/ });
+  assert.throws(() => new RLock(bad(5)), { name: "TypeError", message: /sys "5"/ });
+  // deno-lint-ignore require-yield
+  const { out } = world(function* (sys) {
+    const tries: [string, () => unknown][] = [
+      ["kind", () => new SemLock(sys, bad("bogus"), 1, 1)],
+      ["1.5", () => new Semaphore(sys, 1.5)],
+      ["Infinity", () => new BoundedSemaphore(sys, Infinity)],
+      ["max NaN", () => new SemLock(sys, "semaphore", 1, NaN)],
+      ["max -1", () => new SemLock(sys, "semaphore", 0, -1)],
+      ["max '1'", () => new SemLock(sys, "semaphore", 0, bad("1"))],
+      ["-1", () => new Semaphore(sys, -1)],
+    ];
+    for (const [what, make] of tries) {
+      try {
+        make();
+        sys.print(`${what}: ok`);
+      } catch (e) {
+        sys.print(`${what}: ${(e as Error).name}: ${(e as Error).message}`);
+      }
+    }
+    // A whole value is kept as given (it used to be floored silently).
+    sys.print(new Semaphore(sys, 3).getValue());
+  });
+  assert.deepEqual(out, [
+    'kind: RangeError: Invalid semaphore kind "bogus": expected "semaphore" or "recursive"',
+    '1.5: RangeError: Invalid semaphore value "1.5": expected a whole number',
+    'Infinity: RangeError: Invalid semaphore value "Infinity": expected a whole number',
+    'max NaN: RangeError: Invalid semaphore maxValue "NaN": expected a number >= 0',
+    'max -1: RangeError: Invalid semaphore maxValue "-1": expected a number >= 0',
+    `max '1': TypeError: Invalid semaphore maxValue "1": expected a number`,
+    '-1: ValueError: semaphore initial value must be >= 0, not "-1"',
+    "3",
+  ]);
+});
+
+Deno.test("condition, barrier and shared memory name bad arguments when called", () => {
+  // deno-lint-ignore no-explicit-any
+  const bad = (v: unknown): any => v;
+  const { out } = world(function* (sys) {
+    const c = new Condition(sys);
+    yield* c.acquire();
+    yield* attempt(sys, () => c.notify(bad("2")));
+    yield* attempt(sys, () => c.waitFor(bad(5)));
+    yield* c.release();
+    yield* attempt(sys, function* () {
+      new Barrier(sys, 2, bad(null));
+    });
+    yield* attempt(sys, function* () {
+      new Barrier(sys, 1, bad({ action: 5 }));
+    });
+    for (const code of ["toString", "constructor", "__proto__"]) {
+      yield* attempt(sys, function* () {
+        new Value(sys, bad(code), 1);
+      });
+    }
+    yield* attempt(sys, function* () {
+      new Value(sys, "i", 1, bad(null));
+    });
+    yield* attempt(sys, function* () {
+      new SharedArray(sys, "d", bad("5"));
+    });
+    yield* attempt(sys, function* () {
+      new SharedArray(sys, "d", 2, bad(7));
+    });
+  });
+  assert.deepEqual(out, [
+    'TypeError: Invalid notify count "2": expected a number',
+    'TypeError: Invalid predicate "5": expected a function',
+    'TypeError: Invalid barrier options "null": expected an object',
+    'TypeError: Invalid barrier action "5": expected a generator function',
+    'TypeError: Invalid typecode "toString": expected one of b B h H i I l L q Q f d',
+    'TypeError: Invalid typecode "constructor": expected one of b B h H i I l L q Q f d',
+    'TypeError: Invalid typecode "__proto__": expected one of b B h H i I l L q Q f d',
+    'TypeError: Invalid shared memory options "null": expected an object',
+    'TypeError: Invalid array size or values "5": expected a number or an array',
+    'TypeError: Invalid shared memory options "7": expected an object',
+  ]);
+});
+
+Deno.test("an array too large to allocate is a RangeError naming its size", () => {
+  const { out } = world(function* (sys) {
+    yield* attempt(sys, function* () {
+      new SharedArray(sys, "d", 2 ** 40);
+    });
+  });
+  assert.equal(out.length, 1);
+  assert.match(out[0]!, /^RangeError: Invalid array size "1099511627776": cannot allocate it/);
 });

@@ -8,11 +8,11 @@
 
 import type { Rng } from "../kernel/rng.ts";
 import type { Host } from "../os/host.ts";
-import type { SyscallFaults } from "../os/faults.ts";
-import type { SignalName } from "../os/signals.ts";
+import { checkSyscallFaults, type SyscallFaults } from "../os/faults.ts";
+import { type SignalName, toSigno } from "../os/signals.ts";
 import { formatTime } from "../kernel/time.ts";
 import type { FaultHandle, Network, Partition } from "./network.ts";
-import type { FaultRule } from "./path.ts";
+import { checkFaultRule, type FaultRule } from "./path.ts";
 
 /** One fault, at a virtual time. */
 export type FaultAction =
@@ -86,6 +86,11 @@ function checkTime(what: string, t: unknown): number {
  * now. Each action and its undoing (heal, restart, rule removed) is recorded
  * in the trace.
  *
+ * The whole plan is checked before anything is scheduled — times, hosts,
+ * packet rules, system-call faults, signals — so a bad plan is refused at
+ * the call and none of it is applied, rather than failing the simulation
+ * when its time comes.
+ *
  * @example A partition that heals after 10 ms
  * ```ts
  * import assert from "node:assert/strict";
@@ -102,11 +107,33 @@ function checkTime(what: string, t: unknown): number {
  * assert.equal(net.path("a", "b").blocked, 0);
  * ```
  *
+ * @example A bad action is refused before anything is scheduled
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ms, Simulation } from "@iosim/iosim/kernel";
+ * import { Network } from "@iosim/iosim/net";
+ * const sim = new Simulation();
+ * const net = new Network(sim);
+ * net.addHost("a");
+ * assert.throws(
+ *   () =>
+ *     applyFaultPlan(net, {
+ *       actions: [
+ *         { kind: "crash", at: ms(1), host: "a" },
+ *         { kind: "rule", at: ms(2), rule: { drop: 2 } },
+ *       ],
+ *     }),
+ *   /drop "2"/,
+ * );
+ * assert.equal(sim.peek(), Infinity); // not even the crash
+ * ```
+ *
  * @param net The network.
  * @param plan The plan.
  * @param hooks What to do when a host restarts.
- * @throws {RangeError} If a time is negative, a host unknown, or a rule out of range.
- * @throws {TypeError} If an action is malformed.
+ * @throws {RangeError} If a time is negative or out of order, a host unknown, a
+ *   signal unknown, or a rule or system-call fault out of range.
+ * @throws {TypeError} If the plan or an action is malformed.
  */
 export function applyFaultPlan(net: Network, plan: FaultPlan, hooks: FaultPlanHooks = {}): void {
   if (plan === null || typeof plan !== "object" || !Array.isArray(plan.actions)) {
@@ -115,24 +142,45 @@ export function applyFaultPlan(net: Network, plan: FaultPlan, hooks: FaultPlanHo
   const sim = net.sim;
   const host = (name: string): Host => {
     const h = net.host(name);
-    if (h === undefined) throw new RangeError(`Unknown host "${name}" in the fault plan`);
+    if (h === undefined) throw new RangeError(`Unknown host "${String(name)}" in the fault plan`);
     return h;
   };
-  for (const a of plan.actions) {
+  const hostList = (what: string, names: unknown): readonly string[] => {
+    if (!Array.isArray(names)) {
+      throw new TypeError(
+        `Invalid partition ${what} "${String(names)}": expected an array of host names`,
+      );
+    }
+    names.forEach(host);
+    return names;
+  };
+  // Check everything first, then schedule: a bad plan applies nothing.
+  const steps: (() => void)[] = [];
+  for (const a of plan.actions as readonly unknown[] as readonly FaultAction[]) {
+    if (a === null || typeof a !== "object") {
+      throw new TypeError(`Invalid fault action "${String(a)}": expected an object`);
+    }
     const at = checkTime("at", a.at);
     switch (a.kind) {
       case "partition": {
-        a.side.forEach(host);
-        a.other?.forEach(host);
+        const side = hostList("side", a.side);
+        const other = a.other === undefined ? undefined : hostList("other", a.other);
+        for (const n of side) {
+          if (other?.includes(n)) {
+            throw new RangeError(`Invalid partition: host "${n}" is on both sides`);
+          }
+        }
         const heal = a.healAt === undefined ? undefined : checkTime("healAt", a.healAt);
         if (heal !== undefined && heal < at) {
           throw new RangeError(`Invalid healAt "${heal}": before the partition at ${at}`);
         }
-        let cut: Partition | null = null;
-        sim.schedule(at, () => {
-          cut = net.partition(a.side, a.other, a.oneWay === true ? { oneWay: true } : {});
+        steps.push(() => {
+          let cut: Partition | null = null;
+          sim.schedule(at, () => {
+            cut = net.partition(side, other, a.oneWay === true ? { oneWay: true } : {});
+          });
+          if (heal !== undefined) sim.schedule(heal, () => cut?.heal());
         });
-        if (heal !== undefined) sim.schedule(heal, () => cut?.heal());
         break;
       }
       case "crash": {
@@ -141,66 +189,129 @@ export function applyFaultPlan(net: Network, plan: FaultPlan, hooks: FaultPlanHo
         if (restart !== undefined && restart < at) {
           throw new RangeError(`Invalid restartAt "${restart}": before the crash at ${at}`);
         }
-        sim.schedule(at, () => h.crash());
-        if (restart !== undefined) {
-          sim.schedule(restart, () => {
-            h.restart();
-            hooks.onRestart?.(h);
-          });
-        }
+        steps.push(() => {
+          sim.schedule(at, () => h.crash());
+          if (restart !== undefined) {
+            sim.schedule(restart, () => {
+              h.restart();
+              hooks.onRestart?.(h);
+            });
+          }
+        });
         break;
       }
       case "kill": {
         const h = host(a.host);
-        sim.schedule(at, () => {
-          if (sim.trace.enabled) {
-            sim.trace.emit("fault", -1, {
-              kind: "kill",
-              host: a.host,
-              process: String(a.process),
-              signal: a.signal ?? "SIGKILL",
-            });
-          }
-          h.signal(a.process, a.signal ?? "SIGKILL");
+        const target: unknown = a.process;
+        if (
+          !(typeof target === "string" && target !== "") &&
+          !(typeof target === "number" && Number.isSafeInteger(target) && target > 0)
+        ) {
+          throw new TypeError(
+            `Invalid kill process "${String(target)}": expected a pid or a process name`,
+          );
+        }
+        const signal = a.signal ?? "SIGKILL";
+        const signo = toSigno(signal);
+        steps.push(() => {
+          sim.schedule(at, () => {
+            if (sim.trace.enabled) {
+              sim.trace.emit("fault", -1, {
+                kind: "kill",
+                host: a.host,
+                process: String(a.process),
+                signal,
+              });
+            }
+            h.signal(a.process, signo);
+          });
         });
         break;
       }
       case "rule": {
+        checkFaultRule(a.rule);
+        if (a.rule.from !== undefined) host(a.rule.from);
+        if (a.rule.to !== undefined) host(a.rule.to);
         const until = a.untilAt === undefined ? undefined : checkTime("untilAt", a.untilAt);
-        let handle: FaultHandle | null = null;
-        sim.schedule(at, () => {
-          handle = net.addFault(a.rule);
+        if (until !== undefined && until < at) {
+          throw new RangeError(`Invalid untilAt "${until}": before the rule at ${at}`);
+        }
+        steps.push(() => {
+          let handle: FaultHandle | null = null;
+          sim.schedule(at, () => {
+            handle = net.addFault(a.rule);
+          });
+          if (until !== undefined) sim.schedule(until, () => handle?.remove());
         });
-        if (until !== undefined) sim.schedule(until, () => handle?.remove());
         break;
       }
       case "syscalls": {
         const h = host(a.host);
-        sim.schedule(at, () => h.injectFaults(a.faults));
+        if (a.faults !== null) checkSyscallFaults(a.faults);
+        steps.push(() => {
+          sim.schedule(at, () => h.injectFaults(a.faults));
+        });
         break;
       }
       default:
         throw new TypeError(`Invalid fault action "${JSON.stringify(a)}": unknown kind`);
     }
   }
+  for (const step of steps) step();
 }
+
+/**
+ * The most partitions, and the most crashes, that {@linkcode randomFaultPlan}
+ * draws: each is an action in memory and a few events in the simulation, so
+ * a mistyped count (`1e9`) is refused instead of exhausting memory.
+ */
+export const MAX_RANDOM_FAULTS = 10_000;
 
 /** What a random plan may contain. */
 export interface RandomPlanOptions {
-  /** The hosts that take part (clients and servers). */
+  /** The hosts that take part (clients and servers); not empty when there are partitions. */
   readonly hosts: readonly string[];
-  /** The hosts that may crash (and restart). */
+  /** The hosts that may crash (and restart); with none, no crash is drawn. */
   readonly servers: readonly string[];
   /** The span the faults fall in, in ns. */
   readonly durationNs: number;
-  /** How many partitions (each heals). */
+  /** How many partitions (each heals): 0 to {@linkcode MAX_RANDOM_FAULTS}, default 0. */
   readonly partitions?: number;
-  /** How many crashes (each restarts). */
+  /** How many crashes (each restarts): 0 to {@linkcode MAX_RANDOM_FAULTS}, default 0. */
   readonly crashes?: number;
-  /** Packet loss on every path. */
+  /** Packet loss on every path: a probability from 0 to 1, default 0. */
   readonly loss?: number;
-  /** Packet duplication on every path. */
+  /** Packet duplication on every path: a probability from 0 to 1, default 0. */
   readonly duplicate?: number;
+}
+
+function checkProbability(what: string, p: unknown): number {
+  if (typeof p !== "number") {
+    throw new TypeError(`Invalid ${what} "${String(p)}": expected a probability from 0 to 1`);
+  }
+  if (!(p >= 0 && p <= 1)) {
+    throw new RangeError(`Invalid ${what} "${p}": expected a probability from 0 to 1`);
+  }
+  return p;
+}
+
+function checkCount(what: string, n: unknown): number {
+  if (typeof n !== "number") {
+    throw new TypeError(`Invalid ${what} "${String(n)}": expected a whole number`);
+  }
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_RANDOM_FAULTS) {
+    throw new RangeError(
+      `Invalid ${what} "${n}": expected a whole number from 0 to ${MAX_RANDOM_FAULTS}`,
+    );
+  }
+  return n;
+}
+
+function checkNames(what: string, names: unknown): readonly string[] {
+  if (!Array.isArray(names)) {
+    throw new TypeError(`Invalid ${what} "${String(names)}": expected an array of host names`);
+  }
+  return names;
 }
 
 /**
@@ -216,28 +327,48 @@ export interface RandomPlanOptions {
  * assert.deepEqual(randomFaultPlan(new Rng(3), opts), randomFaultPlan(new Rng(3), opts));
  * ```
  *
+ * @example Counts are bounded
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ms, Rng } from "@iosim/iosim/kernel";
+ * assert.throws(
+ *   () => randomFaultPlan(new Rng(1), { hosts: ["a"], servers: [], durationNs: ms(1), partitions: 1e9 }),
+ *   RangeError,
+ * );
+ * ```
+ *
  * @param rng The generator (fork the simulation's).
  * @param opts What the plan may contain.
  * @returns The plan.
- * @throws {RangeError} If a count or probability is out of range.
+ * @throws {RangeError} If a count is not a whole number from 0 to
+ *   {@linkcode MAX_RANDOM_FAULTS}, a probability is outside [0, 1], the duration
+ *   is negative, or there are partitions but no hosts.
+ * @throws {TypeError} If `opts` is not an object, a value is not a number, or
+ *   `hosts` or `servers` is not an array.
  */
 export function randomFaultPlan(rng: Rng, opts: RandomPlanOptions): FaultPlan {
+  if (opts === null || typeof opts !== "object") {
+    throw new TypeError(`Invalid random fault plan options "${String(opts)}": expected an object`);
+  }
   const d = checkTime("durationNs", opts.durationNs);
+  const hosts = checkNames("hosts", opts.hosts);
+  const servers = checkNames("servers", opts.servers);
+  const loss = checkProbability("loss", opts.loss ?? 0);
+  const dup = checkProbability("duplicate", opts.duplicate ?? 0);
+  const partitions = checkCount("partitions", opts.partitions ?? 0);
+  const crashes = checkCount("crashes", opts.crashes ?? 0);
+  if (partitions > 0 && hosts.length === 0) {
+    throw new RangeError(
+      `Invalid hosts "[]": ${partitions} partition(s) need at least one host to cut off`,
+    );
+  }
   const actions: FaultAction[] = [];
-  const loss = opts.loss ?? 0, dup = opts.duplicate ?? 0;
   if (loss > 0 || dup > 0) {
     actions.push({ kind: "rule", at: 0, rule: { drop: loss, duplicate: dup } });
   }
-  const count = (n: number | undefined, what: string) => {
-    const v = n ?? 0;
-    if (!Number.isSafeInteger(v) || v < 0) {
-      throw new RangeError(`Invalid ${what} "${v}": expected a whole number`);
-    }
-    return v;
-  };
-  for (let i = 0; i < count(opts.partitions, "partitions"); i++) {
+  for (let i = 0; i < partitions; i++) {
     const at = Math.round(rng.uniform(0, d * 0.7));
-    const side = [rng.pick(opts.hosts)];
+    const side = [rng.pick(hosts)];
     actions.push({
       kind: "partition",
       at,
@@ -245,13 +376,13 @@ export function randomFaultPlan(rng: Rng, opts: RandomPlanOptions): FaultPlan {
       healAt: at + Math.round(rng.uniform(d * 0.05, d * 0.25)),
     });
   }
-  for (let i = 0; i < count(opts.crashes, "crashes"); i++) {
-    if (opts.servers.length === 0) break;
+  for (let i = 0; i < crashes; i++) {
+    if (servers.length === 0) break;
     const at = Math.round(rng.uniform(0, d * 0.7));
     actions.push({
       kind: "crash",
       at,
-      host: rng.pick(opts.servers),
+      host: rng.pick(servers),
       restartAt: at + Math.round(rng.uniform(d * 0.05, d * 0.2)),
     });
   }

@@ -152,9 +152,12 @@ export class Network {
    * @param host The host.
    * @throws {RangeError} If a host of that name is already on the network, or the
    *   host's name is a loopback name.
-   * @throws {TypeError} If the host belongs to another simulation or network.
+   * @throws {TypeError} If `host` is not a Host, or belongs to another simulation or network.
    */
   attach(host: Host): void {
+    if (!(host instanceof Host)) {
+      throw new TypeError(`Invalid host "${String(host)}": expected a Host`);
+    }
     if (host.sim !== this.sim) {
       throw new TypeError(`Host "${host.name}" belongs to another simulation`);
     }
@@ -188,10 +191,18 @@ export class Network {
    * @param b The other.
    * @param params Latency, bandwidth, jitter, loss (the rest from the default link).
    * @param oneWay Only the direction from `a` to `b`.
-   * @throws {RangeError} If a host is unknown or a parameter out of range.
+   * @throws {RangeError} If a host is unknown, `a` and `b` are the same host (a host
+   *   reaches itself over its loopback device: set that with the `loopback` option),
+   *   or a parameter is out of range.
    */
   link(a: Host | string, b: Host | string, params: Partial<LinkParams>, oneWay = false): void {
     const sa = this.#stackOf(a), sb = this.#stackOf(b);
+    if (sa === sb) {
+      throw new RangeError(
+        `Cannot link host "${sa.host.name}" to itself: a host reaches itself over its ` +
+          `loopback device (set it with the network's loopback option)`,
+      );
+    }
     const full = linkParams(params, this.#default);
     this.#setLink(sa, sb, full);
     if (!oneWay) this.#setLink(sb, sa, full);
@@ -256,6 +267,7 @@ export class Network {
    * @param rule What to do to packets, and where.
    * @returns A handle with `remove()`.
    * @throws {RangeError} If a probability or time is out of range or a host is unknown.
+   * @throws {TypeError} If `rule` is not an object or a field is not a number.
    */
   addFault(
     rule: FaultRule & {
@@ -264,6 +276,9 @@ export class Network {
       readonly bothWays?: boolean;
     },
   ): FaultHandle {
+    if (rule === null || typeof rule !== "object") {
+      throw new TypeError(`Invalid fault rule "${String(rule)}": expected an object`);
+    }
     const { from, to, bothWays, ...r } = rule;
     checkFaultRule(r);
     const a = from === undefined ? null : this.#stackOf(from).host.name;

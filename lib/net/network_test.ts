@@ -76,6 +76,17 @@ Deno.test("attach rejects a host of another simulation or one already on a netwo
   assert.throws(() => new Network(sim).attach(h), TypeError);
 });
 
+Deno.test("attach of something that is not a Host is a TypeError naming the value", () => {
+  const net = new Network(new Simulation());
+  for (const [v, text] of [[null, "null"], [undefined, "undefined"], ["h", "h"]] as const) {
+    assert.throws(() => net.attach(v as never), {
+      name: "TypeError",
+      message: `Invalid host "${text}": expected a Host`,
+    });
+  }
+  assert.deepEqual(net.hosts, []);
+});
+
 // ---- links and paths -------------------------------------------------------
 
 Deno.test("linkParams fills gaps from the base and checks every value", () => {
@@ -162,6 +173,33 @@ Deno.test("link accepts a Host as well as a name, but not a stranger with the sa
   net.link(a, b, { latency: 42 });
   assert.equal(net.path(a, "b").params.latency, 42);
   assert.throws(() => net.path(new Host(sim, { name: "a" }), b), RangeError);
+});
+
+Deno.test("a link from a host to itself is refused: the host uses its loopback device", () => {
+  const sim = new Simulation();
+  const net = new Network(sim, { loopback: { latency: 7 } });
+  const a = net.addHost("a");
+  for (const [x, y] of [["a", "a"], [a, "a"], [a, a]] as const) {
+    assert.throws(() => net.link(x, y, { latency: 99 }), {
+      name: "RangeError",
+      message: /Cannot link host "a" to itself: .*loopback/,
+    });
+  }
+  assert.throws(() => net.link("a", "a", { latency: 99 }, true), RangeError);
+  assert.equal(net.path("a", "a").params.latency, 7);
+});
+
+Deno.test("addFault of something that is not an object is a TypeError naming the value", () => {
+  const net = new Network(new Simulation());
+  net.addHost("a");
+  net.addHost("b");
+  for (const [v, text] of [[null, "null"], [undefined, "undefined"], [0.5, "0.5"]] as const) {
+    assert.throws(() => net.addFault(v as never), {
+      name: "TypeError",
+      message: `Invalid fault rule "${text}": expected an object`,
+    });
+  }
+  assert.equal(net.path("a", "b").rules.length, 0);
 });
 
 // ---- virtual times ---------------------------------------------------------
