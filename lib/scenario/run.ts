@@ -44,7 +44,10 @@ export interface ScenarioReport {
   readonly seed: number;
   /** Every parameter's value. */
   readonly params: Readonly<Record<string, number | string | boolean>>;
-  /** The main simulation's virtual time at the end, in nanoseconds. */
+  /**
+   * The virtual time at the end, in nanoseconds: the furthest any of the
+   * scenario's simulations got (a scenario may run one per model).
+   */
   readonly virtualTimeNs: number;
   /** The printed lines, in virtual-time order per simulation. */
   readonly lines: readonly ReportLine[];
@@ -195,7 +198,7 @@ export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}
     scenario: scenario.name,
     seed,
     params: params as Record<string, number | string | boolean>,
-    virtualTimeNs: main.now,
+    virtualTimeNs: Math.max(...sims.map((x) => x.sim.now)),
     lines,
     metrics: result.metrics ?? {},
     report: result.report,
