@@ -156,6 +156,27 @@ export function toChromeTrace(sims: readonly LabelledSimulation[]): ChromeTrace 
           });
           break;
         }
+        case "fault":
+        case "fault-rule":
+        case "fault-rule-removed":
+        case "partition":
+        case "heal":
+        case "crash":
+        case "restart": {
+          // A fault in a thread's call marks that thread; network and host faults mark all.
+          const w = r.task >= 0 ? (where.get(r.task) ?? loose(r.task)) : null;
+          events.push({
+            name: r.kind === "fault" ? `fault: ${String(d.kind)}` : r.kind,
+            cat: "fault",
+            ph: "i",
+            s: w === null ? "g" : "t",
+            pid: w === null ? pidFor(`${index}/faults`, `${prefix}faults`) : w.pid,
+            ...(w === null ? {} : { tid: w.tid }),
+            ts: us(r.t),
+            args: { ...d },
+          });
+          break;
+        }
         case "buffer": {
           const host = String(d.host);
           const pid = pidFor(`${index}/${host}/net`, `${prefix}${host} network stack`);

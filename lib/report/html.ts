@@ -169,7 +169,7 @@ const SCRIPT = String.raw`
         for (const m of lane.marks) {
           if (m.t < from || m.t > to) continue;
           const px = x(m.t);
-          const p = el("path", { d: "M" + px + " " + (y + 1) + " l-4 -1 l4 6 l4 -6 z", fill: m.kind === "signal" ? "#ef6c00" : m.kind === "exit" ? "#000" : "#555", class: "mark" }, g);
+          const p = el("path", { d: "M" + px + " " + (y + 1) + " l-4 -1 l4 6 l4 -6 z", fill: m.kind === "signal" ? "#ef6c00" : m.kind === "fault" ? "#c62828" : m.kind === "exit" ? "#000" : "#555", class: "mark" }, g);
           p.addEventListener("mousemove", (ev) => showTip(ev, lane.label + "\n" + m.kind + " at " + fmt(m.t) + "\n" + m.label));
           p.addEventListener("mouseleave", hideTip);
         }

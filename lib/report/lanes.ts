@@ -27,7 +27,7 @@ export interface LaneSpan {
 export interface LaneMark {
   /** When. */
   readonly t: number;
-  /** What kind: `signal`, `print`, `exit`. */
+  /** What kind: `signal`, `print`, `exit`, `fault` (an injected fault: a packet rule, a partition, a crash, an EINTR...). */
   readonly kind: string;
   /** A short text. */
   readonly label: string;
@@ -57,8 +57,11 @@ export interface SimulationRef {
 
 /**
  * Builds the lanes of one or more simulations from their trace records
- * ("thread", "span", "signal", "print", "exit"). Threads of simulated
- * processes get a lane each; plain kernel tasks that printed get one too.
+ * ("thread", "span", "signal", "print", "exit", and the fault records).
+ * Threads of simulated processes get a lane each; plain kernel tasks that
+ * printed get one too. A fault injected into a thread's system call is a
+ * mark on its lane; network and host faults (rules, partitions, crashes)
+ * are marks on a lane of their own, `faults`.
  *
  * @example Lanes of a tiny run
  * ```ts
@@ -84,6 +87,20 @@ export function lanesOf(sims: readonly SimulationRef[]): Lane[] {
     const byTask = new Map<number, Lane>();
     const names = new Map<number, string>();
     const prefix = label === "" ? "" : `${label}: `;
+    let faults: Lane | null = null;
+    const faultLane = (): Lane => {
+      if (faults === null) {
+        faults = {
+          key: `${label}#faults`,
+          label: `${prefix}faults`,
+          group: `${prefix}faults`,
+          spans: [],
+          marks: [],
+        };
+        out.push(faults);
+      }
+      return faults;
+    };
     const laneFor = (task: number): Lane => {
       let lane = byTask.get(task);
       if (lane === undefined) {
@@ -140,6 +157,19 @@ export function lanesOf(sims: readonly SimulationRef[]): Lane[] {
             laneFor(r.task).marks.push({ t: r.t, kind: "print", label: String(d.text) });
           }
           break;
+        case "fault":
+          if (r.task >= 0) {
+            laneFor(r.task).marks.push({ t: r.t, kind: "fault", label: `${d.kind} in ${d.call}` });
+          } else faultLane().marks.push({ t: r.t, kind: "fault", label: describeFault(r.kind, d) });
+          break;
+        case "fault-rule":
+        case "fault-rule-removed":
+        case "partition":
+        case "heal":
+        case "crash":
+        case "restart":
+          faultLane().marks.push({ t: r.t, kind: "fault", label: describeFault(r.kind, d) });
+          break;
         case "exit":
           if (byTask.has(r.task)) {
             byTask.get(r.task)!.marks.push({
@@ -154,6 +184,28 @@ export function lanesOf(sims: readonly SimulationRef[]): Lane[] {
   });
   for (const lane of out) lane.spans.sort((a, b) => a.start - b.start);
   return out;
+}
+
+/** A network or host fault record in a few words. */
+function describeFault(kind: string, d: Record<string, unknown>): string {
+  const where = (x: unknown) => (x === null || x === undefined ? "*" : String(x));
+  switch (kind) {
+    case "fault-rule": {
+      const { from, to, bothWays: _b, ...rule } = d;
+      const what = Object.entries(rule).map(([k, v]) => `${k}=${v}`).join(" ");
+      return `rule ${where(from)} → ${where(to)}: ${what}`;
+    }
+    case "fault-rule-removed":
+      return `rule ${where(d.from)} → ${where(d.to)} removed`;
+    case "partition":
+    case "heal":
+      return `${kind} ${JSON.stringify(d.side)} | ${JSON.stringify(d.other)}`;
+    case "crash":
+    case "restart":
+      return `${kind} ${where(d.host)}`;
+    default:
+      return `${kind} ${JSON.stringify(d)}`;
+  }
 }
 
 /**

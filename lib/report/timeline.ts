@@ -225,7 +225,8 @@ export interface TimelineOptions {
 /**
  * Draws lanes as text: a label, then one glyph per column for what the lane
  * was doing (see {@linkcode TIMELINE_GLYPHS}); under a lane that received
- * signals, a `^` per signal; then a time axis and a legend. Every line fits
+ * signals or faults, a `^` per signal and an `x` per fault; then a time
+ * axis and a legend. Every line fits
  * in `width` columns (labels are cut with `…` when they would not).
  *
  * @example A process computes, then waits in recv
@@ -337,8 +338,10 @@ function signalRow(lane: Lane, range: ColumnRange): string | null {
   const row = new Array<string>(cells).fill(" ");
   const names = new Set<string>();
   for (const m of lane.marks) {
-    if (m.kind !== "signal" || m.t < from || m.t >= to) continue;
-    row[Math.min(cells - 1, Math.floor((m.t - from) / ((to - from) / cells)))] = "^";
+    if ((m.kind !== "signal" && m.kind !== "fault") || m.t < from || m.t >= to) continue;
+    row[Math.min(cells - 1, Math.floor((m.t - from) / ((to - from) / cells)))] = m.kind === "signal"
+      ? "^"
+      : "x";
     names.add(m.label);
   }
   if (names.size === 0) return null;
