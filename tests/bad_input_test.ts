@@ -69,6 +69,7 @@ import {
   Host,
   isErrno,
   maskNames,
+  MAX_COMPUTE_NS,
   MSG_DONTWAIT,
   O_NONBLOCK,
   PipeEnd,
@@ -1247,21 +1248,34 @@ const osCases: Case[] = [
     expect: ok((v) => assert.deepEqual(v, [0, 0, 0, 3, 0])),
   },
   {
-    // BUG (lib/os, ByteQueue): take/peek do not check n. peek(NaN) on an empty
-    // queue crashes ("Cannot read properties of undefined"); take(NaN) on a
-    // full one returns nothing and sets length to NaN; take(1.5) returns one
-    // byte and leaves length 1.5 — the queue's accounting is corrupted.
-    what: "new ByteQueue(): take(NaN), take(1.5), peek(NaN)",
+    what: "new ByteQueue(): take(1.5)",
     call: sync(() => {
       const q = new ByteQueue();
       q.push(new Uint8Array([1, 2, 3]));
-      q.take(1.5);
-      q.take(NaN);
-      q.peek(NaN);
-      return q.length;
+      return q.take(1.5);
     }),
-    expect: rangeError(/"1\.5"/),
-    ignore: true,
+    expect: rangeError(/byte count "1\.5" for take/),
+  },
+  {
+    what: "new ByteQueue(): take(NaN) leaves the queue as it was",
+    call: sync(() => {
+      const q = new ByteQueue();
+      q.push(new Uint8Array([1, 2, 3]));
+      assert.throws(() => q.take(NaN), RangeError);
+      assert.throws(() => q.take(Infinity), RangeError);
+      return [q.length, q.take(3).length];
+    }),
+    expect: ok((v) => assert.deepEqual(v, [3, 3])),
+  },
+  {
+    what: "new ByteQueue(): peek(NaN) on an empty queue",
+    call: sync(() => new ByteQueue().peek(NaN)),
+    expect: rangeError(/byte count "NaN" for peek/),
+  },
+  {
+    what: "new ByteQueue(): peek('2')",
+    call: sync(() => new ByteQueue().peek(bad("2"))),
+    expect: typeError(/byte count "2" for peek/),
   },
   {
     what: "usage.addTime('bogus', 5) changes nothing",
@@ -1378,17 +1392,16 @@ const osCases: Case[] = [
     expect: typeError(/body for process "p"/),
   },
   {
-    // BUG (lib/os, Host._spawn): the process is registered and the live-thread
-    // count raised before sim.spawn checks the delay, so a bad delay leaves a
-    // process that never runs and threadCount off by one.
     what: "host.spawn with delay -1 leaves the host as it was",
     call: sync(() => {
       const host = new Host(new Simulation());
       assert.throws(() => host.spawn("p", threadNothing, { delay: -1 }), RangeError);
-      return [host.processes.size, host.threadCount];
+      assert.throws(() => host.spawn("p", threadNothing, { delay: NaN }), RangeError);
+      assert.throws(() => host.spawn("p", threadNothing, { delay: bad("1") }), TypeError);
+      assert.throws(() => host.spawn("p", threadNothing, { onError: bad("no") }), RangeError);
+      return [host.processes.size, host.threadCount, host.spawn("p", threadNothing).pid];
     }),
-    expect: ok((v) => assert.deepEqual(v, [0, 0])),
-    ignore: true,
+    expect: ok((v) => assert.deepEqual(v, [0, 0, 1000])),
   },
   {
     what: "host.spawn('p', body, { delay: NaN })",
@@ -1432,14 +1445,15 @@ const osCases: Case[] = [
     expect: rangeError(/"1152921504606847000"/),
   },
   {
-    // BUG (lib/os, Sys.compute): no upper bound, and the work is cut into one
-    // event per timeslice even when no other thread waits: compute(2^53)
-    // would take 3 billion events (hours) to simulate 104 days of CPU.
-    // Values past 2^53 - 1 should be refused as sim.sleep refuses them.
+    // The work is simulated one time slice at a time: an hour per call at most.
     what: "sys.compute(2^53)",
     call: thread((sys) => sys.compute(HUGE)),
-    expect: rangeError(/compute time "9007199254740992"/),
-    ignore: true,
+    expect: rangeError(/compute time "9007199254740992": at most 3600000000000 ns/),
+  },
+  {
+    what: "sys.compute(MAX_COMPUTE_NS + 1)",
+    call: thread((sys) => sys.compute(MAX_COMPUTE_NS + 1)),
+    expect: rangeError(/compute time "3600000000001"/),
   },
   {
     what: "sys.print of a cyclic object, a BigInt and bytes",
@@ -1480,16 +1494,23 @@ const osCases: Case[] = [
     expect: ok((v) => assert.equal((v as { data: Uint8Array }).data.length, 0)),
   },
   {
-    // BUG (lib/os FdTable.install / lib/net sockets): nothing stops a socket
-    // of another simulation from entering a descriptor table; connect() then
-    // sends its SYN in the other simulation and this thread waits forever.
+    // Its connect would send the SYN in the other simulation and wait forever.
     what: "connect on a socket of another simulation",
     call: thread(function* (sys, w) {
       const fd = sys.process.fds.install(w.foreign.host.stack!.socket("stream"));
       return yield* sys.connect(fd, ["elsewhere", 80]);
     }),
     expect: typeError(/another simulation/),
-    ignore: true,
+  },
+  {
+    what: "fds.installAt of a pipe end whose other end is in another simulation",
+    // deno-lint-ignore require-yield
+    call: thread(function* (sys, w) {
+      const [r, wr] = PipeEnd.pair();
+      new Host(w.foreign.sim, { name: "other" }).spawn("p", threadNothing).fds.install(r);
+      return sys.process.fds.installAt(9, wr);
+    }),
+    expect: typeError(/pipe \(write end, 0 bytes\): it belongs to another simulation/),
   },
   {
     what: "sys.close('3')",
@@ -1668,12 +1689,28 @@ const osCases: Case[] = [
     expect: errno("EINVAL", /SIG_BOGUS/),
   },
   {
-    // BUG (lib/os, Sys.sigprocmask): a non-array signal list crashes with
-    // "signals.map is not a function" instead of naming the argument.
+    // One signal is taken as a list of one (Python's pthread_sigmask takes any iterable).
     what: "sys.sigprocmask('SIG_BLOCK', 'SIGINT')",
-    call: thread((sys) => sys.sigprocmask("SIG_BLOCK", bad("SIGINT"))),
-    expect: typeError(/signals "SIGINT"/),
-    ignore: true,
+    call: thread(function* (sys) {
+      yield* sys.sigprocmask("SIG_BLOCK", "SIGINT");
+      return yield* sys.sigprocmask("SIG_UNBLOCK", new Set([2, "SIGUSR1"] as const));
+    }),
+    expect: ok((v) => assert.deepEqual(v, [2])),
+  },
+  {
+    what: "sys.sigprocmask('SIG_BLOCK', {})",
+    call: thread((sys) => sys.sigprocmask("SIG_BLOCK", bad({}))),
+    expect: typeError(/signals "\[object Object\]": expected a signal or an iterable/),
+  },
+  {
+    what: "sys.sigprocmask('SIG_BLOCK', null)",
+    call: thread((sys) => sys.sigprocmask("SIG_BLOCK", bad(null))),
+    expect: typeError(/signals "null"/),
+  },
+  {
+    what: "sys.sigprocmask('SIG_BLOCK', 'SIGBOGUS')",
+    call: thread((sys) => sys.sigprocmask("SIG_BLOCK", bad("SIGBOGUS"))),
+    expect: rangeError(/signal "SIGBOGUS"/),
   },
   {
     what: "sys.waitpid() with no children",
@@ -1728,49 +1765,105 @@ const osCases: Case[] = [
     expect: rangeError(/timeout "NaN"/),
   },
   {
-    // BUG (lib/os, Sys): nothing checks that a Sys is used by its own thread.
-    // A child thread that calls its parent's `sys` charges the parent's core
-    // and usage while the child runs: afterwards the cores' busy time
-    // (88,440 ns) exceeds the threads' CPU time (68,440 ns).
+    // A child thread that called its parent's `sys` would charge the parent's
+    // usage and core while the child runs: it fails before charging anything.
+    // The child hands the error back so that the process lives on.
     what: "sys of the parent used from a child thread",
     call: thread(function* (sys) {
       const t = yield* sys.spawnThread("t", function* () {
-        yield* sys.compute(us(10));
+        try {
+          yield* sys.compute(us(10));
+        } catch (e) {
+          return e;
+        }
       });
       yield* sys.compute(us(30));
-      return yield* sys.joinThread(t);
+      throw yield* sys.joinThread(t);
     }),
-    expect: domain(StateError, /another thread/),
-    ignore: true,
+    expect: domain(
+      StateError,
+      /compute on the sys of thread "caller\[\d+\]" from another thread, "caller\[\d+\]\/t"/,
+    ),
   },
   {
-    // BUG (lib/os, Sys.exit): the status is not checked; exit("x") leaves
-    // process.exitCode === "x".
-    what: "sys.exit('x')",
-    call: thread(function* (sys) {
-      const pid = yield* sys.fork("child", function* (child) {
-        yield* child.exit(bad("x"));
+    what: "sys of a thread used from a kernel task",
+    call: thread(function* (sys, w) {
+      const task = w.sim.spawn(function* () {
+        try {
+          yield* sys.sleep(us(1));
+        } catch (e) {
+          return e;
+        }
+      }, { name: "intruder" });
+      throw yield* sys.thread.waitEvent(task);
+    }),
+    expect: domain(
+      StateError,
+      /nanosleep on the sys of thread "caller\[\d+\]" from task "intruder", not a thread/,
+    ),
+  },
+  {
+    what: "sys of a thread used outside any task",
+    call: sync(() => {
+      const sim = new Simulation();
+      let leaked: Sys | null = null;
+      new Host(sim).spawn("p", function* (sys) {
+        leaked = sys;
+        yield* sys.sleep(us(1));
       });
-      return (yield* sys.waitpid(pid))?.status;
+      sim.run();
+      return (leaked as Sys | null)!.compute(us(1)).next();
     }),
-    expect: typeError(/status "x"/),
-    ignore: true,
+    expect: domain(StateError, /from outside any task/),
   },
   {
-    // BUG (lib/os, Host.spawn): an unknown onError is accepted silently.
+    what: "sys.exit('x')",
+    call: thread((sys) => sys.exit(bad("x"))),
+    expect: typeError(/exit status "x": expected an integer/),
+  },
+  {
+    what: "sys.exit(1.5)",
+    call: thread((sys) => sys.exit(1.5)),
+    expect: typeError(/exit status "1\.5"/),
+  },
+  {
+    what: "sys.exit(-1) and exit(257) report their status modulo 256",
+    call: thread(function* (sys) {
+      const statuses: number[] = [];
+      for (const code of [-1, 257, 2 ** 60]) {
+        const pid = yield* sys.fork("child", function* (child) {
+          yield* child.exit(code);
+        });
+        statuses.push((yield* sys.waitpid(pid))!.status);
+      }
+      return statuses;
+    }),
+    expect: ok((v) => assert.deepEqual(v, [255, 1, 0])),
+  },
+  {
+    what: "a main thread that returns 1.5",
+    call: thread(function* (sys) {
+      const pid = yield* sys.fork("child", function* () {
+        return 1.5;
+      }, { onError: "exit" });
+      return (yield* sys.waitpid(pid))!.status;
+    }),
+    expect: ok((v) => assert.equal(v, 1)),
+  },
+  {
     what: "host.spawn('p', body, { onError: 'bogus' })",
     call: sync(() =>
       new Host(new Simulation()).spawn("p", threadNothing, { onError: bad("bogus") })
     ),
-    expect: typeError(/onError "bogus"/),
-    ignore: true,
+    expect: rangeError(/onError "bogus": expected "raise" or "exit"/),
   },
   {
-    // BUG (lib/os, Thread.flush): a thread's CPU work is charged to its core
-    // before it is slept off; SIGKILL during that sleep neither refunds nor
-    // accounts it. With 2 cores, a victim killed 1 ms into compute(10 ms)
-    // leaves its core busy for 3 ms (a whole timeslice) at t = 1.05 ms, and
-    // the threads' CPU time (8,440 ns) far below the cores' busy time.
+    what: "sys.fork('c', body, { onError: 'bogus' })",
+    call: thread((sys) => sys.fork("c", threadNothing, { onError: bad("bogus") })),
+    expect: rangeError(/onError "bogus"/),
+  },
+  {
+    // The victim is charged for the time it ran till the kill, and its core for the same.
     what: "SIGKILL of a process in the middle of its computation",
     call: thread(function* (sys) {
       const pid = yield* sys.fork("victim", function* (child) {
@@ -1781,7 +1874,30 @@ const osCases: Case[] = [
       return yield* sys.waitpid(pid);
     }),
     expect: ok((r) => assert.equal((r as { status: number }).status, -9)),
-    ignore: true,
+  },
+  {
+    what: "host.crash() in the middle of a computation",
+    call: sync(() => {
+      const sim = new Simulation();
+      const host = new Host(sim, { cores: 2 });
+      const p = host.spawn("v", function* (sys) {
+        yield* sys.compute(ms(10));
+      });
+      let at: [number[], number] = [[], 0];
+      sim.schedule(ms(1), () => {
+        host.crash();
+        at = [host.cpu.busyTime(), p.usage().cpuNs];
+      });
+      sim.run();
+      checkAccounting(host);
+      return at;
+    }),
+    expect: ok((v) => {
+      const [busy, cpu] = v as [number[], number];
+      assert.equal(busy[0], cpu);
+      assert.ok(cpu > 0 && cpu < ms(1), String(cpu));
+      assert.equal(busy[1], 0);
+    }),
   },
   {
     what: "sys.setrlimitNofile(-1)",

@@ -7,7 +7,8 @@
  *   `sim.peek()`, and inside the tasks against what they asked for);
  * - every task that blocks is either woken or named in the deadlock report;
  * - a core is never busy longer than the time that passed, and the threads'
- *   CPU time adds up to the cores' busy time;
+ *   CPU time adds up to the cores' busy time after every event, SIGKILL in
+ *   the middle of a computation included;
  * - the same seed gives the same trace digest.
  *
  * A failing property prints its seed, its shrunk counterexample and the
@@ -109,8 +110,11 @@ function assertProperty<T>(
   );
 }
 
-/** Steps a simulation to its end, checking the clock at every event. */
-function stepToEnd(sim: Simulation, budget: number): number[] {
+/**
+ * Steps a simulation to its end, checking the clock at every event (and
+ * `each`, if given, after every event).
+ */
+function stepToEnd(sim: Simulation, budget: number, each?: () => void): number[] {
   const times: number[] = [];
   let last = sim.now;
   for (let n = 0;; n++) {
@@ -125,6 +129,7 @@ function stepToEnd(sim: Simulation, budget: number): number[] {
     assert.ok(sim.now >= last, `the clock went back from ${last} to ${sim.now}`);
     last = sim.now;
     times.push(sim.now);
+    each?.();
   }
   return times;
 }
@@ -695,7 +700,13 @@ function runWorkload(w: Workload): WorkloadRun {
     stuck.add(`stuck${i}`);
     if (s.how === "waitpid") stuck.add("stuck-child");
   });
-  stepToEnd(sim, 500_000);
+  // The books balance at every instant, not only at the end.
+  stepToEnd(sim, 500_000, () => {
+    let cpu = 0;
+    for (const p of host.processes.values()) for (const t of p.threads) cpu += t.usage.cpuNs;
+    const busy = host.cpu.busyTime().reduce((a, b) => a + b, 0);
+    if (cpu !== busy) assert.fail(`at ${sim.now} ns the cores were busy ${busy} ns, CPU ${cpu} ns`);
+  });
   const result = sim.run({ deadlock: "report" });
   // Exactly the threads that wait forever are reported, each with what it waits on.
   const expected: string[] = [];
@@ -728,14 +739,9 @@ propertyTest(
   400,
 );
 
-// BUG (lib/os, Thread.flush): a thread's CPU work is charged to its core
-// before it is slept off, and SIGKILL in the middle neither refunds nor
-// accounts it: the core looks busier than the clock, and busier than the
-// threads' CPU time. Run it with `-- --known-bugs`.
 propertyTest(
   "SIGKILL in random host workloads keeps the CPU accounting",
   workloadArb(true),
   (w) => void runWorkload(w),
   1_000,
-  { ignore: !KNOWN_BUGS },
 );

@@ -19,6 +19,7 @@ import {
   type SocketOption,
 } from "../os/socket_api.ts";
 import type { Thread, ThreadRoutine } from "../os/thread.ts";
+import type { Simulation } from "../kernel/simulation.ts";
 import type { HostStack } from "./stack.ts";
 
 const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "::1"]);
@@ -85,6 +86,11 @@ export class DatagramSocket extends File implements SocketFile {
     this._stack = stack;
     this.#incarnation = stack.incarnation;
     this.#rcvbuf = Math.max(stack.host.options.rcvbuf, 212_992);
+  }
+
+  /** @ignore A socket belongs to its host's simulation. */
+  override _claim(sim: Simulation): boolean {
+    return sim === this._stack.network.sim;
   }
 
   /** The bound local address, or `null`. */

@@ -265,3 +265,18 @@ Deno.test("a socket bound to an address but not yet used still frees its port wh
   sim.run();
   assert.deepEqual(seen, ["ok", "ok"]);
 });
+
+Deno.test("a socket of another simulation cannot enter a process: its SYN would go there", () => {
+  const [sim, server] = world();
+  const [, elsewhere] = world();
+  const p = server.spawn("app", function* () {});
+  for (const type of ["stream", "dgram"] as const) {
+    const foreign = elsewhere.stack!.socket(type);
+    assert.throws(() => p.fds.install(foreign), {
+      name: "TypeError",
+      message: /it belongs to another simulation/,
+    });
+    assert.equal(p.fds.install(server.stack!.socket(type)) >= 3, true);
+  }
+  sim.run();
+});

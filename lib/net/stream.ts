@@ -23,6 +23,7 @@ import {
 import type { Thread, ThreadRoutine } from "../os/thread.ts";
 import { ByteQueue } from "../os/byte_queue.ts";
 import { Fifo } from "../kernel/fifo.ts";
+import type { Simulation } from "../kernel/simulation.ts";
 import type { Path } from "./path.ts";
 import type { HostStack } from "./stack.ts";
 
@@ -364,6 +365,11 @@ export class StreamSocket extends File implements SocketFile {
     this.#rcvbuf = stack.host.options.rcvbuf;
     this.#sndbuf = stack.host.options.sndbuf;
     this.#incarnation = stack.incarnation;
+  }
+
+  /** @ignore A socket belongs to its host's simulation. */
+  override _claim(sim: Simulation): boolean {
+    return sim === this._stack.network.sim;
   }
 
   /** Whether the socket died with its host (a crash): it answers nothing, sends nothing. */

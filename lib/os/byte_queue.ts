@@ -4,6 +4,15 @@
  * @module
  */
 
+/** A byte count must be an integer: a fraction or NaN would corrupt `length`. */
+function checkCount(call: string, n: unknown): number {
+  if (Number.isInteger(n)) return n as number;
+  if (typeof n !== "number") {
+    throw new TypeError(`Invalid byte count "${String(n)}" for ${call}: expected a number`);
+  }
+  throw new RangeError(`Invalid byte count "${n}" for ${call}: expected an integer`);
+}
+
 /**
  * Bytes queued as the chunks they arrived in: pushing keeps the chunk,
  * taking returns a view when the bytes lie in one chunk and a copy only when
@@ -43,23 +52,27 @@ export class ByteQueue {
   }
 
   /**
-   * Removes and returns up to `n` bytes from the front.
+   * Removes and returns up to `n` bytes from the front (none if `n` <= 0).
    *
-   * @param n The most bytes to take.
+   * @param n The most bytes to take: an integer.
    * @returns The bytes.
+   * @throws {TypeError} If `n` is not a number.
+   * @throws {RangeError} If `n` is not an integer (NaN, 1.5, Infinity).
    */
   take(n: number): Uint8Array {
-    return this.#read(n, true);
+    return this.#read(checkCount("take", n), true);
   }
 
   /**
-   * Returns up to `n` bytes from the front without removing them.
+   * Returns up to `n` bytes from the front without removing them (none if `n` <= 0).
    *
-   * @param n The most bytes to look at.
+   * @param n The most bytes to look at: an integer.
    * @returns The bytes.
+   * @throws {TypeError} If `n` is not a number.
+   * @throws {RangeError} If `n` is not an integer (NaN, 1.5, Infinity).
    */
   peek(n: number): Uint8Array {
-    return this.#read(n, false);
+    return this.#read(checkCount("peek", n), false);
   }
 
   /** Drops every queued byte. */

@@ -73,3 +73,22 @@ Deno.test("many small chunks stay in order through the queue's compaction", () =
   }
   assert.deepEqual([...q.take(q.length)], expected);
 });
+
+Deno.test("take and peek refuse a count that is not an integer, leaving the queue intact", () => {
+  const q = new ByteQueue();
+  assert.throws(() => q.peek(NaN), { name: "RangeError", message: /byte count "NaN" for peek/ });
+  q.push(bytes(1, 2, 3));
+  assert.throws(() => q.take(1.5), { name: "RangeError", message: /byte count "1\.5" for take/ });
+  assert.throws(() => q.take(NaN), RangeError);
+  assert.throws(() => q.take(Infinity), RangeError);
+  assert.throws(() => q.take("2" as unknown as number), {
+    name: "TypeError",
+    message: /byte count "2" for take: expected a number/,
+  });
+  assert.equal(q.length, 3);
+  // Integers out of range are fine: none, or everything.
+  assert.equal(q.take(-1).length, 0);
+  assert.deepEqual(q.peek(2 ** 53), bytes(1, 2, 3));
+  assert.deepEqual(q.take(3), bytes(1, 2, 3));
+  assert.equal(q.length, 0);
+});

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Interrupt } from "../kernel/errors.ts";
 import { Simulation } from "../kernel/simulation.ts";
 import { ms, us } from "../kernel/time.ts";
 import type { CostModel } from "./costs.ts";
@@ -184,4 +185,125 @@ Deno.test("a thread killed while it waits for a core leaves the run queue", () =
   assert.equal(host.cpu.idleCores, 1);
   assert.equal(host.threadCount, 0);
   assert.ok(done.has("later"));
+});
+
+// ---- accounting when a thread stops in the middle of its work ----------------
+
+/** The threads' CPU time on `host`, summed. */
+function cpuOf(host: Host): number {
+  let cpu = 0;
+  for (const p of host.processes.values()) for (const t of p.threads) cpu += t.usage.cpuNs;
+  return cpu;
+}
+
+/** Runs `sim` to its end, checking after every event that the cores' busy time is the threads' CPU time. */
+function runBalanced(sim: Simulation, host: Host): void {
+  while (sim.peek() !== Infinity) {
+    sim.step();
+    const busy = host.cpu.busyTime();
+    busy.forEach((b, core) => assert.ok(b <= sim.now, `core ${core} busy ${b} ns of ${sim.now}`));
+    assert.equal(busy.reduce((a, b) => a + b, 0), cpuOf(host), `at ${sim.now} ns`);
+  }
+}
+
+Deno.test("a host crash in the middle of a computation charges the core only what ran till then", () => {
+  const [sim, host] = hostWith(2);
+  const p = host.spawn("v", function* (sys) {
+    yield* sys.compute(ms(10));
+  });
+  let seen: [number[], number] = [[], 0];
+  sim.schedule(ms(1), () => {
+    host.crash();
+    seen = [host.cpu.busyTime(), p.usage().cpuNs];
+  });
+  runBalanced(sim, host);
+  // Killed 1 ms into its first 3 ms time slice: 1 ms ran, on core 0 alone.
+  assert.deepEqual(seen, [[ms(1), 0], ms(1)]);
+  assert.equal(p.usage().userNs, ms(1));
+  assert.deepEqual(host.cpu.busyTime(), [ms(1), 0]);
+  assert.equal(host.cpu.idleCores, 2);
+  assert.equal(host.threadCount, 0);
+});
+
+Deno.test("SIGKILL in the middle of a time slice charges the victim up to the kill, with default costs", () => {
+  const sim = new Simulation();
+  const host = new Host(sim, { name: "box", cores: 2 });
+  let victim = -1;
+  host.spawn("parent", function* (sys) {
+    victim = yield* sys.fork("victim", function* (child) {
+      yield* child.compute(ms(10));
+    });
+    yield* sys.sleep(ms(1));
+    yield* sys.kill(victim, "SIGKILL");
+    assert.equal((yield* sys.waitpid(victim))?.status, -9);
+  });
+  runBalanced(sim, host);
+  const u = host.processes.get(victim)!.usage();
+  assert.ok(u.userNs > 0 && u.userNs < ms(1), String(u.userNs));
+});
+
+Deno.test("a child SIGKILLed as soon as it is forked leaves the books balanced", () => {
+  const sim = new Simulation();
+  const host = new Host(sim, { name: "box", cores: 2 });
+  host.spawn("parent", function* (sys) {
+    const pid = yield* sys.fork("child", function* (child) {
+      yield* child.compute(ms(10));
+    });
+    yield* sys.kill(pid, "SIGKILL");
+    yield* sys.waitpid(pid);
+  });
+  runBalanced(sim, host);
+  assert.equal(host.cpu.idleCores, 2);
+});
+
+Deno.test("a self-kill stops a sibling thread in the middle of its computation, charging what it ran", () => {
+  const [sim, host] = hostWith(2);
+  const p = host.spawn("app", function* (sys) {
+    yield* sys.spawnThread("worker", function* (w) {
+      yield* w.compute(ms(10));
+    });
+    yield* sys.sleep(ms(2));
+    yield* sys.kill(sys.pid, "SIGKILL");
+  });
+  runBalanced(sim, host);
+  assert.equal(p.exitCode, -9);
+  // The worker computed from its start to the kill: the main thread's nanosleep entry and 2 ms.
+  assert.equal(p.threads[1]!.usage.userNs, host.costs.syscallNs + ms(2));
+});
+
+Deno.test("an interrupt that is not a signal stops a computation: what ran is charged, the rest dropped", () => {
+  const [sim, host] = hostWith(1);
+  let caught: unknown = null;
+  const p = host.spawn("app", function* (sys) {
+    try {
+      yield* sys.compute(ms(2));
+    } catch (e) {
+      caught = e;
+    }
+    yield* sys.compute(us(10));
+  });
+  sim.schedule(ms(1), () => p.mainThread.task.interrupt("stop"));
+  runBalanced(sim, host);
+  assert.ok(caught instanceof Interrupt && caught.cause === "stop");
+  assert.equal(p.usage().userNs, ms(1) + us(10));
+  assert.equal(sim.now, ms(1) + us(10));
+});
+
+Deno.test("the cores' busy time is the threads' CPU time at every instant, a signal handler included", () => {
+  const [sim, host] = hostWith(1, { contextSwitchNs: us(3), wakeupNs: us(5) });
+  let handled = 0;
+  const p = host.spawn("app", function* (sys) {
+    yield* sys.sigaction("SIGUSR1", function* (hsys) {
+      handled++;
+      yield* hsys.compute(us(50));
+    });
+    yield* sys.compute(ms(5));
+  });
+  host.spawn("other", function* (sys) {
+    yield* sys.compute(ms(4));
+  });
+  sim.schedule(ms(1), () => host.signal(p.pid, "SIGUSR1"));
+  runBalanced(sim, host);
+  assert.equal(handled, 1);
+  assert.equal(host.cpu.busyTime()[0], cpuOf(host));
 });

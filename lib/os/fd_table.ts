@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { Simulation } from "../kernel/simulation.ts";
 import { type File, TtyFile } from "./file.ts";
 
 /** RLIMIT_NOFILE's usual soft limit on Linux. */
@@ -35,6 +36,8 @@ export interface FdWatcher {
 export class FdTable {
   /** @ignore Told of every descriptor that opens or closes (the poll sets bound here). */
   _watchers: FdWatcher[] | null = null;
+  /** @ignore The simulation of the table's process: files of another one are refused. */
+  _sim: Simulation | null = null;
   readonly #files: (File | null)[] = [];
   /** Closed descriptors below the top, as a binary min-heap: O(log n) lowest-free. */
   readonly #holes: number[] = [];
@@ -82,8 +85,10 @@ export class FdTable {
    *
    * @param file The file.
    * @returns The descriptor, or -1 when the limit is reached (EMFILE).
+   * @throws {TypeError} If `file` belongs to another simulation than the table's process.
    */
   install(file: File): number {
+    this.#admit(file);
     const fd = this.nextFree();
     if (fd < 0) return -1;
     if (this.#holes.length > 0) heapPop(this.#holes);
@@ -110,8 +115,10 @@ export class FdTable {
    * @param fd The descriptor.
    * @param file The file.
    * @returns The file that was open on `fd`, if any.
+   * @throws {TypeError} If `file` belongs to another simulation than the table's process.
    */
   installAt(fd: number, file: File): File | undefined {
+    this.#admit(file);
     const old = this.remove(fd);
     this.#put(fd, file);
     return old;
@@ -159,6 +166,15 @@ export class FdTable {
       const f = files[fd];
       if (f !== null && f !== undefined) fn(f, fd);
     }
+  }
+
+  /** A file of another simulation would wake, and send, over there: refuse it. */
+  #admit(file: File): void {
+    const sim = this._sim;
+    if (sim === null || file._claim(sim)) return;
+    throw new TypeError(
+      `Cannot open a descriptor on ${file.describe()}: it belongs to another simulation`,
+    );
   }
 
   #put(fd: number, file: File): void {

@@ -4,6 +4,7 @@ import { type Errno, SysError } from "./errno.ts";
 import { DEFAULT_NOFILE, DEFAULT_NOFILE_HARD, FdTable } from "./fd_table.ts";
 import { File, TtyFile } from "./file.ts";
 import { Host, type HostOptions } from "./host.ts";
+import { PipeEnd } from "./pipe.ts";
 import type { NetworkStack, SocketFile } from "./socket_api.ts";
 
 function tty(): TtyFile {
@@ -272,4 +273,47 @@ Deno.test("a process's descriptors are closed and its files released when it exi
   sim.run();
   assert.equal(p.fds.size, 0);
   assert.deepEqual(made.map((f) => f.released), [true, true, true]);
+});
+
+// ---- files of another simulation ----------------------------------------------
+
+Deno.test("a file of another simulation cannot enter a process: its waits and sends would go there", () => {
+  const [, host, made] = hostWithFakeStack();
+  const [, elsewhere, foreign] = hostWithFakeStack();
+  const p = host.spawn("app", function* () {});
+  const q = elsewhere.spawn("app", function* () {});
+  // A file that entered a process of the other simulation belongs to it.
+  const sock = new FakeSocket();
+  assert.equal(q.fds.install(sock), 3);
+  q.fds.remove(3);
+  assert.throws(() => p.fds.install(sock), {
+    name: "TypeError",
+    message: /Cannot open a descriptor on fake: it belongs to another simulation/,
+  });
+  assert.throws(() => p.fds.installAt(7, sock), /another simulation/);
+  assert.equal(p.fds.get(7), undefined);
+  assert.equal(sock._refs, 0);
+  assert.equal(p.fds.install(new FakeSocket()), 3);
+  assert.deepEqual([made.length, foreign.length], [0, 0]);
+});
+
+Deno.test("a pipe's two ends belong to the simulation the first one enters", () => {
+  const sim = new Simulation();
+  const a = new Host(sim).spawn("a", function* () {});
+  const b = new Host(new Simulation()).spawn("b", function* () {});
+  const [r, w] = PipeEnd.pair();
+  b.fds.install(r);
+  assert.throws(
+    () => a.fds.install(w),
+    /pipe \(write end, 0 bytes\): it belongs to another simulation/,
+  );
+  const [r2, w2] = PipeEnd.pair();
+  assert.deepEqual([a.fds.install(w2), a.fds.install(r2)], [3, 4]);
+  assert.throws(() => b.fds.install(r2), TypeError);
+});
+
+Deno.test("a table made on its own, outside any process, takes any file", () => {
+  const f = new FakeSocket();
+  new Host(new Simulation()).spawn("p", function* () {}).fds.install(f);
+  assert.equal(new FdTable().install(f), 3);
 });

@@ -5,7 +5,11 @@
  * @module
  */
 
+import type { Simulation } from "../kernel/simulation.ts";
 import { O_ASYNC, O_NONBLOCK, POLLOUT } from "./events.ts";
+
+/** Which simulation each claimed file belongs to: kept aside, so that a file costs no field for it. */
+const owners = new WeakMap<object, Simulation>();
 
 /**
  * An entry in a file's wait queue, as in Linux: a blocked thread, an epoll
@@ -86,6 +90,18 @@ export abstract class File {
    */
   describe(): string {
     return this.kind;
+  }
+
+  /**
+   * @ignore Binds the file to `sim` as it enters a process of that
+   * simulation; returns false if it belongs to another one. A file belongs
+   * to the first simulation it enters; subclasses that know theirs from
+   * birth (sockets, from their host's stack) say so instead.
+   */
+  _claim(sim: Simulation): boolean {
+    const owner = owners.get(this);
+    if (owner === undefined) owners.set(this, sim);
+    return owner === undefined || owner === sim;
   }
 
   /** @ignore What the file does when the last descriptor referring to it is closed. */

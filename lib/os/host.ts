@@ -12,6 +12,7 @@ import { type OnError, Process, type ThreadBody } from "./process.ts";
 import type { NetworkStack } from "./socket_api.ts";
 import { StateError } from "../kernel/errors.ts";
 import { FaultInjector, type SyscallFaults } from "./faults.ts";
+import { checkOnError, checkSpawnDelay } from "./_checks.ts";
 import { type SignalName, toSigno } from "./signals.ts";
 
 /** Options for a new {@linkcode Host}. */
@@ -259,7 +260,11 @@ export class Host {
    * @param body A generator function given the thread's `sys`.
    * @param options Privilege, daemon, start delay, error handling.
    * @returns The process.
-   * @throws {TypeError} If `body` is not a function or `name` not a string.
+   * @throws {TypeError} If `body` is not a function, `name` not a string, or
+   *   `delay` not a number.
+   * @throws {RangeError} If `delay` is negative, NaN, infinite or above 2^53 - 1,
+   *   or `onError` is neither `"raise"` nor `"exit"`.
+   * @throws {StateError} If the host is down.
    */
   spawn(name: string, body: ThreadBody, options: ProcessOptions = {}): Process {
     return this._spawn(name, body, options, null);
@@ -278,14 +283,11 @@ export class Host {
     if (typeof body !== "function") {
       throw new TypeError(`Invalid body for process "${name}": it must be a generator function`);
     }
+    // Everything is checked before the process is registered or counted.
+    const onError = options.onError === undefined ? "raise" : checkOnError(options.onError);
+    const delay = options.delay === undefined ? 0 : checkSpawnDelay(options.delay);
     const pid = this.#nextPid++;
-    const proc = new Process(
-      this,
-      pid,
-      name,
-      options.privileged ?? false,
-      options.onError ?? "raise",
-    );
+    const proc = new Process(this, pid, name, options.privileged ?? false, onError);
     this.processes.set(pid, proc);
     if (parent !== null) {
       // fork(2): the child shares the parent's open files and copies its
@@ -299,7 +301,7 @@ export class Host {
       parent.signals.restart.forEach((r, i) => proc.signals.restart[i] = r);
     }
     this.#liveThreads++;
-    const thread = proc._startThread("main", body, options.delay ?? 0);
+    const thread = proc._startThread("main", body, delay);
     if (options.daemon === true) thread.task.daemon = true;
     return proc;
   }

@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { Simulation } from "../kernel/simulation.ts";
 import { ByteQueue } from "./byte_queue.ts";
 import { copyTime } from "./costs.ts";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT } from "./events.ts";
@@ -24,6 +25,8 @@ class PipeBuffer {
   writers = 0;
   reader: PipeEnd | null = null;
   writer: PipeEnd | null = null;
+  /** The simulation of the processes that hold the ends. */
+  sim: Simulation | null = null;
 }
 
 /**
@@ -66,6 +69,13 @@ export class PipeEnd extends File {
     buf.readers = 1;
     buf.writers = 1;
     return [r, w];
+  }
+
+  /** @ignore Both ends belong to the simulation the first one enters. */
+  override _claim(sim: Simulation): boolean {
+    const b = this.#buf;
+    b.sim ??= sim;
+    return b.sim === sim;
   }
 
   /** Bytes waiting in the pipe. */

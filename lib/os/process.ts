@@ -35,20 +35,42 @@ export interface MemoryUsage {
   readonly socketBytes: number;
 }
 
-/** Thrown inside a thread by `sys.exit()` to end the process. */
+/**
+ * An exit status as the parent sees it: its low 8 bits, as on Linux
+ * (`exit(256)` reports 0, `exit(-1)` 255).
+ */
+function exitStatus(status: unknown): number {
+  if (typeof status !== "number" || !Number.isInteger(status)) {
+    throw new TypeError(`Invalid exit status "${String(status)}": expected an integer`);
+  }
+  return ((status % 256) + 256) % 256;
+}
+
+/**
+ * Thrown inside a thread by `sys.exit()` to end the process.
+ *
+ * @example The status is taken modulo 256
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(new ProcessExit(258).status, 2);
+ * assert.throws(() => new ProcessExit(1.5), TypeError);
+ * ```
+ */
 export class ProcessExit extends Error {
-  /** The exit status. */
+  /** The exit status, 0 to 255. */
   readonly status: number;
 
   /**
    * Makes the exit signal.
    *
-   * @param status The exit status.
+   * @param status The exit status: an integer, taken modulo 256.
+   * @throws {TypeError} If `status` is not an integer.
    */
   constructor(status: number) {
-    super(`exit(${status})`);
+    const code = exitStatus(status);
+    super(`exit(${code})`);
     this.name = "ProcessExit";
-    this.status = status;
+    this.status = code;
   }
 }
 
@@ -56,7 +78,9 @@ export class ProcessExit extends Error {
  * A simulated process: a pid, a name, a descriptor table shared by its
  * threads, and an exit status. It ends when its main thread returns (its
  * other threads die with it, as after `exit(3)`), calls `sys.exit`, or is
- * killed; its descriptors are then closed.
+ * killed; its descriptors are then closed. A status the process gives
+ * (what `main` returns, or `sys.exit`'s) must be an integer and is taken
+ * modulo 256, as on Linux.
  *
  * @example Exit status from the main thread's return value
  * ```ts
@@ -121,6 +145,7 @@ export class Process {
     this.#onError = onError;
     this.#nextTid = pid;
     this.fds = new FdTable(host.options.nofile, host.options.nofileHard);
+    this.fds._sim = host.sim;
     this.sigpendingLimit = host.options.sigpending;
     this.exited = host.sim.event<number>(`exit of ${name}[${pid}]`);
     // As Python does at startup: a write to a broken pipe fails with EPIPE
@@ -325,8 +350,10 @@ export class Process {
     try {
       yield* thread.acquire(true);
       const result = yield* body(sys);
+      // A main thread's number is its exit status, as C's return from main.
+      const status = main && typeof result === "number" ? exitStatus(result) : 0;
       yield* thread.flush();
-      if (main) this._exit(typeof result === "number" ? result : 0);
+      if (main) this._exit(status);
       return result;
     } catch (e) {
       if (e instanceof ProcessExit) {

@@ -4,7 +4,10 @@
  * @module
  */
 
+import { StateError } from "../kernel/errors.ts";
 import type { Event } from "../kernel/event.ts";
+import type { Simulation } from "../kernel/simulation.ts";
+import { checkOnError } from "./_checks.ts";
 import { DEFAULT_NOFILE_HARD } from "./fd_table.ts";
 import { O_ASYNC, O_NONBLOCK } from "./events.ts";
 import { SysError } from "./errno.ts";
@@ -31,7 +34,7 @@ import {
   SIGRTMAX,
   toSigno,
 } from "./signals.ts";
-import type { Thread, ThreadRoutine } from "./thread.ts";
+import { Thread, type ThreadRoutine } from "./thread.ts";
 
 /** Bytes, or text sent as UTF-8. */
 export type Data = Uint8Array | string;
@@ -57,6 +60,20 @@ export type FcntlCommand =
   | "F_SETSIG";
 
 const encoder = new TextEncoder();
+
+/**
+ * The most CPU time one `sys.compute` call may take: one hour. The work is
+ * simulated one time slice at a time (an event per 3 ms slice by default),
+ * so a longer call would take millions of events; loop for more.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { s } from "@iosim/iosim/kernel";
+ * assert.equal(MAX_COMPUTE_NS, s(3600));
+ * ```
+ */
+export const MAX_COMPUTE_NS = 3_600_000_000_000;
 
 const PAUSE = { describe: () => "pause", cancelWait: () => {} };
 
@@ -124,6 +141,21 @@ function checkTime(what: string, ns: unknown): void {
   }
 }
 
+function signalList(signals: unknown): number[] {
+  if (typeof signals === "number" || typeof signals === "string") {
+    return [toSigno(signals as number | SignalName)];
+  }
+  if (
+    signals === null || typeof signals !== "object" ||
+    typeof (signals as Iterable<unknown>)[Symbol.iterator] !== "function"
+  ) {
+    throw new TypeError(
+      `Invalid signals "${String(signals)}": expected a signal or an iterable of signals`,
+    );
+  }
+  return Array.from(signals as Iterable<number | SignalName>, toSigno);
+}
+
 function checkSize(call: string, size: unknown): number {
   if (typeof size !== "number" || Number.isNaN(size)) {
     throw new TypeError(`Invalid size "${String(size)}" for ${call}: expected a number`);
@@ -137,6 +169,9 @@ function checkSize(call: string, size: unknown): number {
  * block the thread (giving up its core), and fails with a
  * {@linkcode SysError} carrying the errno Linux would set. Arguments of the
  * wrong JavaScript type throw `TypeError`.
+ *
+ * A `Sys` belongs to its thread: a call made from any other task fails
+ * with a `StateError` naming both, before it charges anything.
  *
  * Readiness APIs (select, poll, epoll) and the Python-style layers live in
  * `lib/io` and take a `Sys`.
@@ -158,6 +193,7 @@ function checkSize(call: string, size: unknown): number {
 export class Sys {
   /** The calling thread. */
   readonly thread: Thread;
+  readonly #sim: Simulation;
 
   /**
    * Makes the surface for a thread; processes make their own.
@@ -166,6 +202,7 @@ export class Sys {
    */
   constructor(thread: Thread) {
     this.thread = thread;
+    this.#sim = thread.process.host.sim;
   }
 
   /** The thread's process. */
@@ -206,15 +243,22 @@ export class Sys {
   /**
    * Computes for `ns` of CPU time.
    *
-   * @param ns How long, in nanoseconds.
+   * @param ns How long, in nanoseconds, at most {@linkcode MAX_COMPUTE_NS} (an hour).
    * @returns The operation, for `yield*`.
    * @throws {TypeError} If `ns` is not a number.
-   * @throws {RangeError} If `ns` is negative or not finite.
+   * @throws {RangeError} If `ns` is negative, NaN or above `MAX_COMPUTE_NS`.
+   * @throws {StateError} If called from another thread than this `Sys`'s.
    */
   *compute(ns: number): ThreadRoutine<void> {
+    this.#own("compute");
     checkTime("compute", ns);
     if (!(ns >= 0) || !Number.isFinite(ns)) {
       throw new RangeError(`Invalid compute time "${String(ns)}": expected nanoseconds >= 0`);
+    }
+    if (ns > MAX_COMPUTE_NS) {
+      throw new RangeError(
+        `Invalid compute time "${ns}": at most ${MAX_COMPUTE_NS} ns (an hour) per call`,
+      );
     }
     yield* this.thread.compute(ns);
   }
@@ -289,14 +333,33 @@ export class Sys {
   }
 
   /**
-   * Ends the process with `status` (exit(3)).
+   * Ends the process with `status` (exit(3)). As on Linux, only the low 8
+   * bits reach the parent: the status is taken modulo 256, so `exit(256)`
+   * reports 0 and `exit(-1)` reports 255.
    *
-   * @param status The exit status (default 0).
+   * @example The status modulo 256
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Simulation } from "@iosim/iosim/kernel";
+   * import { Host } from "@iosim/iosim/os";
+   * const sim = new Simulation();
+   * const p = new Host(sim).spawn("app", function* (sys) {
+   *   yield* sys.exit(-1);
+   * });
+   * sim.run();
+   * assert.equal(p.exitCode, 255);
+   * ```
+   *
+   * @param status The exit status (an integer; default 0).
    * @returns Never returns.
+   * @throws {TypeError} If `status` is not an integer.
+   * @throws {StateError} If called from another thread than this `Sys`'s.
    */
   *exit(status = 0): ThreadRoutine<never> {
+    this.#own("exit");
+    const exit = new ProcessExit(status); // checked before the call's time passes
     yield* this.thread.flush();
-    throw new ProcessExit(status);
+    throw exit;
   }
 
   /**
@@ -454,6 +517,7 @@ export class Sys {
    * @param options `daemon`, `onError` for the child.
    * @returns The operation, for `yield*`; it gives the child's pid.
    * @throws {SysError} EAGAIN at the host's thread limit.
+   * @throws {RangeError} If `onError` is neither `"raise"` nor `"exit"`.
    */
   *fork(
     name: string,
@@ -465,6 +529,7 @@ export class Sys {
         `Invalid body for process "${String(name)}": expected a generator function`,
       );
     }
+    if (options.onError !== undefined) checkOnError(options.onError);
     this.#enter("clone");
     this.thread.charge("syscall", this.host.costs.forkNs, "fork");
     if (this.host.threadCount >= this.host.options.maxThreads) {
@@ -574,18 +639,33 @@ export class Sys {
   /**
    * sigprocmask(2) for the calling thread: blocks, unblocks or sets the
    * signals it blocks; pending signals it unblocks are delivered before the
-   * call returns.
+   * call returns. The signals may be any iterable (as Python's
+   * `pthread_sigmask` takes) or a single signal.
+   *
+   * @example Blocking one signal
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Simulation } from "@iosim/iosim/kernel";
+   * import { Host, SIGNALS } from "@iosim/iosim/os";
+   * const sim = new Simulation();
+   * const p = new Host(sim).spawn("app", function* (sys) {
+   *   yield* sys.sigprocmask("SIG_BLOCK", "SIGINT");
+   * });
+   * sim.run();
+   * assert.equal(p.mainThread.sigmask[SIGNALS.SIGINT], true);
+   * ```
    *
    * @param how `SIG_BLOCK`, `SIG_UNBLOCK` or `SIG_SETMASK`.
-   * @param signals The signals.
+   * @param signals The signals (numbers or names), or one signal.
    * @returns The operation, for `yield*`; it gives the signals blocked before.
    * @throws {RangeError} For an unknown signal.
+   * @throws {TypeError} If `signals` is neither a signal nor an iterable of them.
    */
   *sigprocmask(
     how: "SIG_BLOCK" | "SIG_UNBLOCK" | "SIG_SETMASK",
-    signals: readonly (number | SignalName)[],
+    signals: number | SignalName | Iterable<number | SignalName>,
   ): ThreadRoutine<number[]> {
-    const signos = signals.map(toSigno);
+    const signos = signalList(signals);
     this.#enter("rt_sigprocmask");
     const mask = this.thread.sigmask;
     const old: number[] = [];
@@ -1062,6 +1142,7 @@ export class Sys {
    * Enters a system call: counts it and charges the entry cost.
    *
    * @param call The call's name.
+   * @throws {StateError} If called from another thread than this `Sys`'s.
    */
   enter(call: string): void {
     this.#enter(call);
@@ -1095,9 +1176,24 @@ export class Sys {
   }
 
   #enter(call: string): void {
+    this.#own(call);
     const t = this.thread;
     t.usage.syscalls++;
     t.charge("syscall", t.costs.syscallNs, call);
+  }
+
+  /** A thread's calls charge its core and usage: only it may make them. */
+  #own(call: string): void {
+    const current = this.#sim.current;
+    if (current === this.thread.task) return;
+    const by = current === null
+      ? "outside any task"
+      : current.owner instanceof Thread
+      ? `another thread, "${current.name}"`
+      : `task "${current.name}", not a thread`;
+    throw new StateError(
+      `Cannot call ${call} on the sys of thread "${this.thread.task.name}" from ${by}: each thread must use the sys it was given`,
+    );
   }
 
   *#file(call: string, fd: number): ThreadRoutine<File> {

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import { TimeoutError } from "../kernel/errors.ts";
+import { StateError, TimeoutError } from "../kernel/errors.ts";
 import { Simulation } from "../kernel/simulation.ts";
 import { ms, us } from "../kernel/time.ts";
 import type { CostModel } from "./costs.ts";
 import { type Errno, SysError } from "./errno.ts";
 import { O_ASYNC, O_NONBLOCK } from "./events.ts";
 import { Host, type HostOptions } from "./host.ts";
-import { fromBytes, pyBytes, Sys, toAddress, toBytes } from "./sys.ts";
+import { SIGNALS } from "./signals.ts";
+import { fromBytes, MAX_COMPUTE_NS, pyBytes, Sys, toAddress, toBytes } from "./sys.ts";
 import type { Thread, ThreadRoutine } from "./thread.ts";
 
 /** Free scheduling, so that a test's times are the costs it names. */
@@ -615,4 +616,180 @@ Deno.test("threads of a daemon process are left out of the deadlock report too",
   const r = sim.run({ deadlock: "report" });
   assert.deepEqual(r.blocked, []);
   assert.equal(r.stop, "empty");
+});
+
+// ---- argument checks ------------------------------------------------------------
+
+Deno.test("a sys used from another thread fails with StateError naming both, and charges nothing", () => {
+  const [sim, host] = world({ cores: 2 });
+  let error: unknown = null;
+  const p = host.spawn("app", function* (sys) {
+    const t = yield* sys.spawnThread("helper", function* () {
+      try {
+        yield* sys.compute(us(10)); // the main thread's sys
+      } catch (e) {
+        error = e;
+      }
+    });
+    yield* sys.compute(us(30));
+    yield* sys.joinThread(t);
+  });
+  sim.run();
+  assert.ok(error instanceof StateError);
+  assert.match(
+    (error as Error).message,
+    /Cannot call compute on the sys of thread "app\[1000\]" from another thread, "app\[1000\]\/helper"/,
+  );
+  // Nobody computed the 10 µs: the helper's usage and the main thread's are as they were.
+  assert.equal(p.threads[1]!.usage.userNs, 0);
+  assert.equal(p.mainThread.usage.userNs, us(30));
+  const busy = host.cpu.busyTime().reduce((a, b) => a + b, 0);
+  assert.equal(busy, p.usage().cpuNs);
+});
+
+Deno.test("a sys used by a plain task or outside any task fails with StateError", () => {
+  const [sim, host] = world();
+  let leaked: Sys | null = null;
+  host.spawn("app", function* (sys) {
+    leaked = sys;
+    yield* sys.sleep(us(1));
+  });
+  sim.run();
+  const sys = leaked as Sys | null;
+  assert.throws(() => sys!.sleep(us(1)).next(), /from outside any task/);
+  let error: unknown = null;
+  sim.spawn(function* () {
+    try {
+      yield* sys!.sleep(us(1));
+    } catch (e) {
+      error = e;
+    }
+  }, { name: "intruder" });
+  sim.run();
+  assert.ok(error instanceof StateError);
+  assert.match((error as Error).message, /from task "intruder", not a thread/);
+  assert.equal(sys!.thread.usage.syscalls, 1);
+});
+
+Deno.test("compute refuses more than MAX_COMPUTE_NS (an hour) and takes exactly that", () => {
+  const [sim, host] = world();
+  let error: unknown = null;
+  const p = host.spawn("app", function* (sys) {
+    try {
+      yield* sys.compute(MAX_COMPUTE_NS + 1);
+    } catch (e) {
+      error = e;
+    }
+  });
+  sim.run();
+  assert.ok(error instanceof RangeError);
+  assert.match((error as Error).message, /compute time "3600000000001": at most 3600000000000 ns/);
+  assert.equal(p.usage().userNs, 0);
+});
+
+Deno.test("exit takes the status modulo 256 and refuses one that is not an integer", () => {
+  const statusOf = (code: unknown): number | string | null => {
+    const [sim, host] = world();
+    let refused = "";
+    const p = host.spawn("app", function* (sys) {
+      try {
+        yield* sys.exit(code as number);
+      } catch (e) {
+        if (!(e instanceof TypeError)) throw e; // the ProcessExit ends the process
+        refused = e.message;
+      }
+    });
+    sim.run();
+    return refused === "" ? p.exitCode : refused;
+  };
+  assert.deepEqual([0, 3, 255, 256, 257, -1, -256, 2 ** 60].map(statusOf), [
+    0,
+    3,
+    255,
+    0,
+    1,
+    255,
+    0,
+    0,
+  ]);
+  assert.deepEqual([1.5, NaN, "2"].map(statusOf), [
+    'Invalid exit status "1.5": expected an integer',
+    'Invalid exit status "NaN": expected an integer',
+    'Invalid exit status "2": expected an integer',
+  ]);
+});
+
+Deno.test("a main thread's number is its exit status modulo 256; a fraction is an error", () => {
+  const exitOf = (v: unknown): number | null => {
+    const [sim, host] = world();
+    const p = host.spawn("app", function* (sys) {
+      yield* sys.sleep(1);
+      return v as number;
+    }, { onError: "exit" });
+    sim.run();
+    return p.exitCode;
+  };
+  assert.deepEqual([exitOf(7), exitOf(300), exitOf(-2), exitOf("x"), exitOf(0.5)], [
+    7,
+    44,
+    254,
+    0,
+    1,
+  ]);
+});
+
+Deno.test("sigprocmask takes one signal, a list or any iterable, and names anything else", () => {
+  const [sim, host] = world();
+  const olds: number[][] = [];
+  let error: unknown = null;
+  const p = host.spawn("app", function* (sys) {
+    olds.push(yield* sys.sigprocmask("SIG_BLOCK", "SIGINT"));
+    olds.push(yield* sys.sigprocmask("SIG_BLOCK", SIGNALS.SIGUSR1));
+    olds.push(yield* sys.sigprocmask("SIG_UNBLOCK", new Set(["SIGINT"] as const)));
+    olds.push(yield* sys.sigprocmask("SIG_SETMASK", ["SIGTERM", 12]));
+    try {
+      yield* sys.sigprocmask("SIG_BLOCK", { length: 1 } as unknown as number[]);
+    } catch (e) {
+      error = e;
+    }
+  });
+  sim.run();
+  assert.deepEqual(olds, [[], [2], [2, 10], [10]]);
+  assert.deepEqual(p.mainThread.sigmask.flatMap((b, i) => b ? [i] : []), [12, 15]);
+  assert.ok(error instanceof TypeError);
+  assert.match((error as Error).message, /signals "\[object Object\]"/);
+});
+
+Deno.test("spawn checks its delay and onError before registering anything", () => {
+  const host = new Host(new Simulation());
+  assert.throws(() => host.spawn("p", function* () {}, { delay: -1 }), RangeError);
+  assert.throws(() => host.spawn("p", function* () {}, { delay: NaN }), /spawn delay "NaN"/);
+  assert.throws(
+    () => host.spawn("p", function* () {}, { delay: "5" as unknown as number }),
+    TypeError,
+  );
+  assert.throws(
+    () => host.spawn("p", function* () {}, { onError: "bogus" as "exit" }),
+    /Invalid onError "bogus": expected "raise" or "exit"/,
+  );
+  assert.equal(host.processes.size, 0);
+  assert.equal(host.threadCount, 0);
+  // The next process gets the first pid.
+  assert.equal(host.spawn("p", function* () {}).pid, 1000);
+});
+
+Deno.test("fork refuses an unknown onError before paying for the fork", () => {
+  const [sim, host] = world();
+  let error: unknown = null;
+  const p = host.spawn("app", function* (sys) {
+    try {
+      yield* sys.fork("child", function* () {}, { onError: "bogus" as "exit" });
+    } catch (e) {
+      error = e;
+    }
+  });
+  sim.run();
+  assert.ok(error instanceof RangeError);
+  assert.equal(p.usage().syscalls, 0);
+  assert.equal(host.processes.size, 1);
 });

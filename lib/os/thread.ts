@@ -72,8 +72,11 @@ class FileWaiter implements WaitEntry, Blocker {
 /**
  * A thread of a simulated process: a kernel task that competes for the
  * host's cores. It holds a core while it runs, gives it up when it blocks,
- * and pays a context switch to get one back. CPU work is charged first and
- * slept off in one step (`flush`), so a system call usually costs one event.
+ * and pays a context switch to get one back. CPU work is added up first and
+ * slept off in one step (`flush`), so a system call usually costs one event;
+ * the core and the thread's usage are charged together for the time that
+ * actually ran, so a thread killed in the middle (SIGKILL, a host crash) is
+ * charged up to the instant it stopped, as Linux accounts.
  *
  * Threads are made by `host.spawn` (a process's main thread) and
  * `sys.spawnThread`; simulated code reaches its thread as `sys.thread`.
@@ -215,16 +218,30 @@ export class Thread {
       const sim = this.process.host.sim, start = sim.now;
       let total = 0;
       for (let i = 0; i < n; i++) total += this.#ns[i]!;
-      if (this._core >= 0) this.process.host.cpu._charge(this._core, total);
       this._slice += total;
+      // The core and the thread are charged together, for the time actually
+      // run (as Linux accounts): a kill or a crash in the middle (which
+      // unwinds through `finally` only) still charges what ran till then.
+      let cut = true;
       try {
         yield* sim.sleep(total);
+        cut = false;
       } catch (e) {
-        if (!isSignalWake(e)) throw e;
+        cut = false;
+        if (!isSignalWake(e)) {
+          this.#settle(start, total);
+          this.#clearDebt();
+          throw e;
+        }
         yield* this.#flushInterrupted(start, total);
         return;
+      } finally {
+        if (cut) {
+          this.#settle(start, total);
+          this.#clearDebt();
+        }
       }
-      this.#account(start);
+      this.#account(start, total);
     }
     if (this._poked) yield* this.deliverSignals();
   }
@@ -559,9 +576,7 @@ export class Thread {
    */
   *#die(): ThreadRoutine<never> {
     const sim = this.process.host.sim;
-    this.#cats.length = 0;
-    this.#ns.length = 0;
-    this.#calls.length = 0;
+    this.#clearDebt(); // never slept off, so neither the core nor the thread ran it
     this.release(); // the core is free from now, not from the kill
     if (!this.#dying) {
       this.#dying = true;
@@ -585,38 +600,54 @@ export class Thread {
 
   /** The flush was cut short by a signal: account what ran, run handlers, sleep the rest. */
   *#flushInterrupted(start: number, total: number): ThreadRoutine<void> {
-    const sim = this.process.host.sim;
-    const done = sim.now - start;
+    this.#settle(start, total);
+    // The handlers' own work is flushed before the rest of this debt.
     const cats = this.#cats, ns = this.#ns, calls = this.#calls;
     this.#cats = [];
     this.#ns = [];
     this.#calls = [];
-    // Account the part that ran; keep the rest.
-    let t = start, left = done, i = 0;
-    for (; i < cats.length && left > 0; i++) {
+    yield* this.deliverSignals();
+    for (let j = 0; j < cats.length; j++) if (ns[j]! > 0) this.charge(cats[j]!, ns[j]!, calls[j]!);
+    yield* this.flush();
+  }
+
+  /**
+   * A flush of `total` begun at `start` stopped early: records the part that
+   * ran (in charge order), charges the core for it and gives the time slice
+   * back the rest, which stays as debt.
+   */
+  #settle(start: number, total: number): void {
+    const host = this.process.host;
+    const done = Math.min(host.sim.now - start, total);
+    const cats = this.#cats, ns = this.#ns, calls = this.#calls;
+    let t = start, left = done;
+    for (let i = 0; i < cats.length && left > 0; i++) {
       const part = Math.min(left, ns[i]!);
       this.#span(cats[i]!, t, part, calls[i]!);
       t += part;
       left -= part;
       ns[i]! -= part;
     }
-    if (this._core >= 0) this.process.host.cpu._charge(this._core, done - total);
+    if (this._core >= 0 && done > 0) host.cpu._charge(this._core, done);
     this._slice -= total - done;
-    yield* this.deliverSignals();
-    for (let j = 0; j < cats.length; j++) if (ns[j]! > 0) this.charge(cats[j]!, ns[j]!, calls[j]!);
-    yield* this.flush();
   }
 
-  #account(start: number): void {
+  #clearDebt(): void {
+    this.#cats.length = 0;
+    this.#ns.length = 0;
+    this.#calls.length = 0;
+  }
+
+  /** The whole debt (`total`, from `start`) ran: record it and charge the core. */
+  #account(start: number, total: number): void {
     let t = start;
     for (let i = 0; i < this.#cats.length; i++) {
       const ns = this.#ns[i]!;
       this.#span(this.#cats[i]!, t, ns, this.#calls[i]!);
       t += ns;
     }
-    this.#cats.length = 0;
-    this.#ns.length = 0;
-    this.#calls.length = 0;
+    if (this._core >= 0) this.process.host.cpu._charge(this._core, total);
+    this.#clearDebt();
   }
 
   #span(cat: TimeCategory, start: number, dur: number, call: string): void {
