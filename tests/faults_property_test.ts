@@ -9,44 +9,17 @@
  * - datagrams: none is altered; losses and duplicates happen only when the
  *   plan allows them.
  *
- * The runs are the same every time (fast-check seed 42) so CI is
- * deterministic; pass `--seed=S` to explore others. A failure prints the seed
- * and the shrunk counterexample, and the command that replays it:
- * `deno test --allow-read tests/faults_property_test.ts -- --seed=S --path=P`.
+ * The runs and the options to explore and replay are those of
+ * `tests/_property.ts`: the same every time (seed 42); a failure prints the
+ * command that replays it.
  */
 
 import assert from "node:assert/strict";
 import fc from "npm:fast-check@3.23.2";
+import { assertProperty } from "./_property.ts";
 import { ms, Simulation, us } from "../lib/kernel/mod.ts";
 import { applyFaultPlan, type FaultAction, Network } from "../lib/net/mod.ts";
 import { SysError, type ThreadRoutine } from "../lib/os/mod.ts";
-
-/** fast-check's seed and path from the command line, to replay a failure. */
-function replay(): { seed?: number; path?: string } {
-  const out: { seed?: number; path?: string } = { seed: 42 };
-  for (const a of Deno.args) {
-    const m = /^--(seed|path)=(.+)$/.exec(a);
-    if (m?.[1] === "seed") out.seed = Number(m[2]);
-    if (m?.[1] === "path") out.path = m[2]!;
-  }
-  return out;
-}
-
-/** Runs fc.assert and turns a failure into a message with the replay command. */
-function check<T>(name: string, arb: fc.Arbitrary<T>, prop: (v: T) => void, numRuns: number): void {
-  const result = fc.check(fc.property(arb, prop), { numRuns, ...replay() });
-  if (result.failed) {
-    throw new Error(
-      `${name} failed for ${JSON.stringify(result.counterexample)}\n` +
-        `${
-          result.errorInstance instanceof Error
-            ? result.errorInstance.message
-            : String(result.errorInstance)
-        }\n` +
-        `reproduce: deno test --allow-read tests/faults_property_test.ts -- --seed=${result.seed} --path=${result.counterexamplePath}`,
-    );
-  }
-}
 
 /** Background packet faults on every path: always present, sometimes all zero. */
 const background: fc.Arbitrary<FaultAction> = fc.record({
@@ -85,8 +58,9 @@ const action: fc.Arbitrary<FaultAction> = fc.oneof(
 );
 
 Deno.test("streams: every byte arrives once and in order, or the reader sees an error", () => {
-  check(
-    "stream under faults",
+  assertProperty(
+    import.meta.url,
+    "streams: every byte arrives once and in order, or the reader sees an error",
     fc.record({
       seed: fc.integer({ min: 0, max: 1_000_000 }),
       sizes: fc.array(fc.integer({ min: 1, max: 30_000 }), { minLength: 1, maxLength: 12 }),
@@ -162,8 +136,9 @@ Deno.test("streams: every byte arrives once and in order, or the reader sees an 
 });
 
 Deno.test("datagrams: none is altered, and losses and duplicates come only from the plan", () => {
-  check(
-    "datagrams under faults",
+  assertProperty(
+    import.meta.url,
+    "datagrams: none is altered, and losses and duplicates come only from the plan",
     fc.record({
       seed: fc.integer({ min: 0, max: 1_000_000 }),
       count: fc.integer({ min: 1, max: 40 }),

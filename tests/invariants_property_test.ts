@@ -29,6 +29,7 @@
 
 import assert from "node:assert/strict";
 import fc from "npm:fast-check@3.23.2";
+import { propertyTest } from "./_property.ts";
 import {
   type Event,
   Interrupt,
@@ -42,73 +43,6 @@ import {
 } from "../lib/kernel/mod.ts";
 import { Network } from "../lib/net/mod.ts";
 import type { CostModel, Host, Sys, ThreadRoutine } from "../lib/os/mod.ts";
-
-// ---- reproducing a failure ---------------------------------------------------
-
-/** `--seed=`, `--path=` and `--runs=` after `--` on the test command line. */
-function cliOption(name: string): string | undefined {
-  const prefix = `--${name}=`;
-  return Deno.args.find((a) => a.startsWith(prefix))?.slice(prefix.length);
-}
-
-const SEED = cliOption("seed");
-const PATH = cliOption("path");
-const RUNS = cliOption("runs");
-/** Also run the properties that known bugs break (`-- --known-bugs`). */
-const KNOWN_BUGS = Deno.args.includes("--known-bugs");
-
-/** The property tests' names: none may contain another, so `--filter NAME` picks one. */
-const names: string[] = [];
-
-/**
- * A test that checks a property; on failure it throws with the seed, the
- * shrunk counterexample and the command that replays it.
- */
-function propertyTest<T>(
-  name: string,
-  arb: fc.Arbitrary<T>,
-  predicate: (value: T) => void,
-  numRuns: number,
-  options: { readonly ignore?: boolean } = {},
-): void {
-  for (const other of names) {
-    assert.ok(!other.includes(name) && !name.includes(other), `"${name}" vs "${other}"`);
-  }
-  names.push(name);
-  Deno.test({
-    name,
-    ignore: options.ignore ?? false,
-    fn: () => assertProperty(name, arb, predicate, numRuns),
-  });
-}
-
-function assertProperty<T>(
-  name: string,
-  arb: fc.Arbitrary<T>,
-  predicate: (value: T) => void,
-  numRuns: number,
-): void {
-  const params: fc.Parameters<[T]> = {
-    numRuns: RUNS === undefined ? numRuns : Number(RUNS),
-    ...(SEED === "random" ? {} : { seed: SEED === undefined ? 42 : Number(SEED) }),
-    ...(PATH === undefined ? {} : { path: PATH }),
-  };
-  const details = fc.check(fc.property(arb, predicate), params);
-  if (!details.failed) return;
-  const cause = details.errorInstance ?? details.error;
-  throw new Error(
-    [
-      `Property "${name}" failed after ${details.numRuns} run(s), shrunk ${details.numShrinks} time(s)`,
-      `seed: ${details.seed}`,
-      `counterexample: ${fc.stringify(details.counterexample)}`,
-      `error: ${cause instanceof Error ? cause.message : String(cause)}`,
-      `reproduce: deno test --allow-read tests/invariants_property_test.ts --filter "${name}" -- --seed=${details.seed} --path=${details.counterexamplePath}${
-        KNOWN_BUGS ? " --known-bugs" : ""
-      }`,
-    ].join("\n"),
-    { cause },
-  );
-}
 
 /**
  * Steps a simulation to its end, checking the clock at every event (and
@@ -443,6 +377,7 @@ function runProgram(p: Program): ProgramRun {
 }
 
 propertyTest(
+  import.meta.url,
   "kernel invariants over random task programs: the clock never goes back, events run when due, every waiter is woken or reported",
   programArb,
   (p) => void runProgram(p),
@@ -450,6 +385,7 @@ propertyTest(
 );
 
 propertyTest(
+  import.meta.url,
   "kernel replay of random task programs: the same seed gives the same trace digest",
   programArb,
   (p) => {
@@ -726,6 +662,7 @@ function runWorkload(w: Workload): WorkloadRun {
 }
 
 propertyTest(
+  import.meta.url,
   "OS invariants over random host workloads: no core is busier than the clock, and CPU time adds up",
   workloadArb(),
   (w) => void runWorkload(w),
@@ -733,6 +670,7 @@ propertyTest(
 );
 
 propertyTest(
+  import.meta.url,
   "OS replay of random host workloads: the same seed gives the same trace digest",
   workloadArb(),
   (w) => assert.deepEqual(runWorkload(w), runWorkload(w)),
@@ -740,6 +678,7 @@ propertyTest(
 );
 
 propertyTest(
+  import.meta.url,
   "SIGKILL in random host workloads keeps the CPU accounting",
   workloadArb(true),
   (w) => void runWorkload(w),

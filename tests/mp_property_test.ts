@@ -19,14 +19,14 @@
  * The pool property found workers killed at the wrong moment hanging the
  * pool or losing a task silently; lib/mp/pool_kill_test.ts pins each case.
  *
- * The runs are the same every time (fast-check seed 42) so CI is
- * deterministic; pass `--seed=S` to explore others. A failure prints the seed
- * and the shrunk counterexample, and the command that replays it:
- * `deno test --allow-read tests/mp_property_test.ts -- --seed=S --path=P`.
+ * The runs and the options to explore and replay are those of
+ * `tests/_property.ts`: the same every time (seed 42); a failure prints the
+ * command that replays it.
  */
 
 import assert from "node:assert/strict";
 import fc from "npm:fast-check@3.23.2";
+import { assertProperty } from "./_property.ts";
 import { DeadlockError, s, Simulation, us } from "../lib/kernel/mod.ts";
 import { Host, type Sys, type ThreadRoutine } from "../lib/os/mod.ts";
 import {
@@ -48,38 +48,6 @@ import {
   Queue,
   WorkerLostError,
 } from "../lib/mp/mod.ts";
-
-/** fast-check's seed and path from the command line, to replay a failure. */
-function replay(): { seed?: number; path?: string } {
-  const out: { seed?: number; path?: string } = { seed: 42 };
-  for (const a of Deno.args) {
-    const m = /^--(seed|path)=(.+)$/.exec(a);
-    if (m?.[1] === "seed") out.seed = Number(m[2]);
-    if (m?.[1] === "path") out.path = m[2]!;
-  }
-  return out;
-}
-
-/** Runs fc.check and turns a failure into a message with the replay command. */
-function check<T>(name: string, arb: fc.Arbitrary<T>, prop: (v: T) => void, numRuns: number): void {
-  const result = fc.check(fc.property(arb, prop), { numRuns, ...replay() });
-  if (result.failed) {
-    throw new Error(
-      `${name} failed for ${
-        JSON.stringify(
-          result.counterexample,
-          (_k, v) => typeof v === "bigint" ? `${v}n` : v instanceof Uint8Array ? [...v] : v,
-        )
-      }\n` +
-        `${
-          result.errorInstance instanceof Error
-            ? result.errorInstance.message
-            : String(result.errorInstance)
-        }\n` +
-        `reproduce: deno test --allow-read tests/mp_property_test.ts -- --seed=${result.seed} --path=${result.counterexamplePath}`,
-    );
-  }
-}
 
 /**
  * Runs `body` as a Python main program on a fresh host and checks that it
@@ -117,8 +85,9 @@ Deno.test("Queue: every item put is got exactly once, intact, each producer's in
     // Bigger than the pipe (64 KiB): the feeder blocks until a consumer reads.
     { weight: 1, arbitrary: fc.integer({ min: 10_000, max: 90_000 }) },
   );
-  check(
-    "queue",
+  assertProperty(
+    import.meta.url,
+    "Queue: every item put is got exactly once, intact, each producer's in order",
     fc.record({
       seed: fc.integer({ min: 0, max: 1_000_000 }),
       cores: fc.integer({ min: 1, max: 4 }),
@@ -248,8 +217,9 @@ const message: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
 })).value;
 
 Deno.test("Pipe: messages both ways arrive intact and in order, then EOF", () => {
-  check(
-    "pipe",
+  assertProperty(
+    import.meta.url,
+    "Pipe: messages both ways arrive intact and in order, then EOF",
     fc.record({
       seed: fc.integer({ min: 0, max: 1_000_000 }),
       cores: fc.integer({ min: 1, max: 3 }),
@@ -356,8 +326,9 @@ function* triple(sys: Sys, x: number): ThreadRoutine<number> {
 }
 
 Deno.test("Pool: under random SIGKILLs every task gives its value or WorkerLostError, once", () => {
-  check(
-    "pool",
+  assertProperty(
+    import.meta.url,
+    "Pool: under random SIGKILLs every task gives its value or WorkerLostError, once",
     fc.record({
       seed: fc.integer({ min: 0, max: 1_000_000 }),
       cores: fc.integer({ min: 1, max: 4 }),
@@ -543,8 +514,9 @@ Deno.test("Manager: without the lock the same updates are lost (the property can
 });
 
 Deno.test("Manager: updates of a dict and a list under a lock give the exact totals", () => {
-  check(
-    "manager",
+  assertProperty(
+    import.meta.url,
+    "Manager: updates of a dict and a list under a lock give the exact totals",
     fc.record({
       seed: fc.integer({ min: 0, max: 1_000_000 }),
       cores: fc.integer({ min: 1, max: 4 }),

@@ -1,30 +1,10 @@
 import assert from "node:assert/strict";
 import { ms } from "../kernel/time.ts";
-import { Simulation } from "../kernel/simulation.ts";
-import { Host, type HostOptions } from "../os/host.ts";
-import type { ThreadBody } from "../os/process.ts";
 import type { Sys } from "../os/sys.ts";
 import type { ThreadRoutine } from "../os/thread.ts";
 import { type Connection, Pipe } from "./connection.ts";
-import { mainProcess } from "./main.ts";
 import { Process } from "./process.ts";
-
-function world(body: ThreadBody<void>, options: HostOptions = { cores: 2 }) {
-  const sim = new Simulation();
-  const host = new Host(sim, options);
-  const main = host.spawn("python", mainProcess(body));
-  sim.run();
-  return { sim, host, main, out: sim.output.map((l) => l.text) };
-}
-
-function* attempt(sys: Sys, op: () => ThreadRoutine<unknown>): ThreadRoutine<void> {
-  try {
-    yield* op();
-    sys.print("ok");
-  } catch (e) {
-    sys.print(`${(e as Error).name}: ${(e as Error).message}`);
-  }
-}
+import { attempt, world } from "./_testing.ts";
 
 Deno.test("the article's pipe: both greetings arrive", () => {
   function* run(sys: Sys, conn: Connection<string>): ThreadRoutine<void> {

@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
 import { ms, us } from "../kernel/time.ts";
-import { Simulation } from "../kernel/simulation.ts";
-import { Host, type HostOptions } from "../os/host.ts";
-import type { ThreadBody } from "../os/process.ts";
 import type { Sys } from "../os/sys.ts";
 import type { ThreadRoutine } from "../os/thread.ts";
-import { mainProcess } from "./main.ts";
 import { Manager, type SyncManager } from "./manager.ts";
 import { Process } from "./process.ts";
 import {
@@ -16,23 +12,7 @@ import {
   type QueueProxy,
 } from "./proxy.ts";
 import { Queue } from "./queue.ts";
-
-function world(body: ThreadBody<void>, options: HostOptions = { cores: 2 }) {
-  const sim = new Simulation();
-  const host = new Host(sim, options);
-  const main = host.spawn("python", mainProcess(body));
-  sim.run();
-  return { sim, host, main, out: sim.output.map((l) => l.text) };
-}
-
-function* attempt(sys: Sys, op: () => ThreadRoutine<unknown>): ThreadRoutine<void> {
-  try {
-    yield* op();
-    sys.print("ok");
-  } catch (e) {
-    sys.print(`${(e as Error).name}: ${(e as Error).message}`);
-  }
-}
+import { attempt, world } from "./_testing.ts";
 
 Deno.test("the article's manager: ten pids in the dict and the list, printed as Python prints", () => {
   function* run(sys: Sys, d: DictProxy<number, number>, l: ListProxy<number>): ThreadRoutine<void> {

@@ -1,32 +1,12 @@
 import assert from "node:assert/strict";
 import { TimeoutError } from "../kernel/errors.ts";
 import { ms, s } from "../kernel/time.ts";
-import { Simulation } from "../kernel/simulation.ts";
-import { Host, type HostOptions } from "../os/host.ts";
-import type { ThreadBody } from "../os/process.ts";
 import type { Sys } from "../os/sys.ts";
 import type { ThreadRoutine } from "../os/thread.ts";
 import { MaybeEncodingError, PicklingError, ValueError, WorkerLostError } from "./errors.ts";
-import { mainProcess } from "./main.ts";
 import { Pool, ProcessPool } from "./pool.ts";
 import { AsyncResult, IMapIterator, MapResult } from "./async_result.ts";
-
-function world(body: ThreadBody<void>, options: HostOptions = { cores: 2 }) {
-  const sim = new Simulation();
-  const host = new Host(sim, options);
-  const main = host.spawn("python", mainProcess(body));
-  sim.run();
-  return { sim, host, main, out: sim.output.map((l) => l.text) };
-}
-
-function* attempt(sys: Sys, op: () => ThreadRoutine<unknown>): ThreadRoutine<void> {
-  try {
-    yield* op();
-    sys.print("ok");
-  } catch (e) {
-    sys.print(`${(e as Error).name}: ${(e as Error).message}`);
-  }
-}
+import { attempt, world } from "./_testing.ts";
 
 function* hello(sys: Sys, i: number): ThreadRoutine<number> {
   sys.print("hello multiprocessing", i);

@@ -2,23 +2,14 @@ import assert from "node:assert/strict";
 import { DeadlockError } from "../kernel/errors.ts";
 import { ms, s } from "../kernel/time.ts";
 import { Simulation } from "../kernel/simulation.ts";
-import { Host, type HostOptions } from "../os/host.ts";
-import type { ThreadBody } from "../os/process.ts";
+import { Host } from "../os/host.ts";
 import type { Sys } from "../os/sys.ts";
 import type { ThreadRoutine } from "../os/thread.ts";
 import { ProcessError } from "./errors.ts";
-import { mainProcess } from "./main.ts";
 import { activeChildren, currentProcess, Process } from "./process.ts";
 import { DEFAULT_MP_COSTS } from "./costs.ts";
 import { DEFAULT_COSTS } from "../os/costs.ts";
-
-function world(body: ThreadBody<void>, options: HostOptions = { cores: 2 }) {
-  const sim = new Simulation();
-  const host = new Host(sim, options);
-  const main = host.spawn("python", mainProcess(body));
-  sim.run();
-  return { sim, host, main, out: sim.output.map((l) => l.text) };
-}
+import { world } from "./_testing.ts";
 
 Deno.test("a child's changes to its arguments never show in the parent", () => {
   const data = { list: [1, 2], nested: { n: 1 } };

@@ -2,24 +2,15 @@ import assert from "node:assert/strict";
 import { DeadlockError } from "../kernel/errors.ts";
 import { ms } from "../kernel/time.ts";
 import { Simulation } from "../kernel/simulation.ts";
-import { Host, type HostOptions } from "../os/host.ts";
-import type { ThreadBody } from "../os/process.ts";
+import { Host } from "../os/host.ts";
 import type { Sys } from "../os/sys.ts";
 import type { ThreadRoutine } from "../os/thread.ts";
 import { JoinableQueue } from "./joinable_queue.ts";
-import { mainProcess } from "./main.ts";
 import { Process } from "./process.ts";
 import { Queue } from "./queue.ts";
 import { SimpleQueue } from "./simple_queue.ts";
 import { Lock } from "./lock.ts";
-
-function world(body: ThreadBody<void>, options: HostOptions = { cores: 2 }) {
-  const sim = new Simulation();
-  const host = new Host(sim, options);
-  const main = host.spawn("python", mainProcess(body));
-  sim.run();
-  return { sim, host, main, out: sim.output.map((l) => l.text) };
-}
+import { world } from "./_testing.ts";
 
 function* errorName(sys: Sys, op: () => ThreadRoutine<unknown>): ThreadRoutine<void> {
   try {

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { ms } from "../kernel/time.ts";
-import { Simulation } from "../kernel/simulation.ts";
-import { Host, type HostOptions } from "../os/host.ts";
+import type { HostOptions } from "../os/host.ts";
 import type { ThreadBody } from "../os/process.ts";
 import type { Sys } from "../os/sys.ts";
 import type { ThreadRoutine } from "../os/thread.ts";
@@ -9,29 +8,15 @@ import { Barrier } from "./barrier.ts";
 import { Condition } from "./condition.ts";
 import { Event } from "./event.ts";
 import { Lock, RLock } from "./lock.ts";
-import { mainProcess } from "./main.ts";
 import { Process } from "./process.ts";
 import { BoundedSemaphore, Semaphore } from "./semaphore.ts";
 import { SemLock } from "./semlock.ts";
 import { SharedArray } from "./shared_array.ts";
 import { Value } from "./shared_value.ts";
+import { attempt, world as mpWorld } from "./_testing.ts";
 
-function world(body: ThreadBody<void>, options: HostOptions = { cores: 4 }) {
-  const sim = new Simulation();
-  const host = new Host(sim, options);
-  const main = host.spawn("python", mainProcess(body));
-  sim.run();
-  return { sim, host, main, out: sim.output.map((l) => l.text) };
-}
-
-function* attempt(sys: Sys, op: () => ThreadRoutine<unknown>): ThreadRoutine<void> {
-  try {
-    yield* op();
-    sys.print("ok");
-  } catch (e) {
-    sys.print(`${(e as Error).name}: ${(e as Error).message}`);
-  }
-}
+const world = (body: ThreadBody<void>, options: HostOptions = { cores: 4 }) =>
+  mpWorld(body, options);
 
 Deno.test("a lock excludes: holders never overlap, whatever the cores", () => {
   const spans: [number, number][] = [];
