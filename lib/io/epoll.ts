@@ -237,7 +237,7 @@ export class Epoll extends File {
     const out: EpollEvent[] = [];
     const list = this.#readyList;
     let end = list.length;
-    const requeue: EpItem[] = [];
+    let requeue: EpItem[] | null = null; // made only when a level-triggered item is reported
     while (this.#head < end && out.length < max) {
       const item = list[this.#head];
       list[this.#head++] = null;
@@ -247,7 +247,7 @@ export class Epoll extends File {
       if (revents === 0) continue;
       out.push({ fd: item.fd, events: revents, data: item.data });
       if ((item.events & EPOLLONESHOT) !== 0) item.disabled = true;
-      else if ((item.events & EPOLLET) === 0) requeue.push(item);
+      else if ((item.events & EPOLLET) === 0) (requeue ??= []).push(item);
     }
     if (this.#head === list.length) {
       this.#readyList = [];
@@ -258,7 +258,7 @@ export class Epoll extends File {
       this.#head = 0;
     }
     // Level-triggered items go to the back of the list, to be checked again next time.
-    for (const item of requeue) this.#makeReady(item, false);
+    if (requeue !== null) { for (const item of requeue) this.#makeReady(item, false); }
     // Whatever is left ready wakes another waiter (ep_done_scan): a level-triggered
     // event one thread took stays reported to the others until it is consumed.
     if (this.#waiters.length > 0 && this.#hasQueued()) this.#wakeOne();

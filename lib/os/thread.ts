@@ -128,9 +128,12 @@ export class Thread {
   _waitSince = -1;
   /** @ignore What the current wait will be counted as. */
   _waitKind: "phase1" | "blocked" = "blocked";
+  // The CPU debt: the first #n entries of three parallel arrays, reused
+  // (truncating them would free and regrow them on every system call).
   #cats: TimeCategory[] = [];
   #ns: number[] = [];
   #calls: string[] = [];
+  #n = 0;
   #waiter: FileWaiter | null = null;
   #dying = false;
 
@@ -159,7 +162,7 @@ export class Thread {
 
   /** Whether CPU debt waits to be slept off. */
   get pending(): boolean {
-    return this.#cats.length > 0;
+    return this.#n > 0;
   }
 
   /**
@@ -183,14 +186,15 @@ export class Thread {
   charge(cat: TimeCategory, ns: number, call = ""): void {
     if (ns <= 0) return;
     if (this._inHandler > 0 && cat === "user") cat = "signal";
-    const n = this.#cats.length;
+    const n = this.#n;
     if (n > 0 && this.#cats[n - 1] === cat && this.#calls[n - 1] === call) {
       this.#ns[n - 1]! += ns;
       return;
     }
-    this.#cats.push(cat);
-    this.#ns.push(ns);
-    this.#calls.push(call);
+    this.#cats[n] = cat;
+    this.#ns[n] = ns;
+    this.#calls[n] = call;
+    this.#n = n + 1;
   }
 
   /**
@@ -198,7 +202,7 @@ export class Thread {
    * time: the call failed with EAGAIN and bought nothing.
    */
   wasteSyscall(): void {
-    for (let i = 0; i < this.#cats.length; i++) {
+    for (let i = 0; i < this.#n; i++) {
       if (this.#cats[i] === "syscall") this.#cats[i] = "wasted";
     }
     this.usage.eagain++;
@@ -213,7 +217,7 @@ export class Thread {
    */
   *flush(): ThreadRoutine<void> {
     if (this._doomed) yield* this.#die();
-    const n = this.#cats.length;
+    const n = this.#n;
     if (n > 0) {
       const sim = this.process.host.sim, start = sim.now;
       let total = 0;
@@ -455,7 +459,7 @@ export class Thread {
       readonly interruptible?: Interruptible;
     } = {},
   ): ThreadRoutine<number | typeof TIMEOUT> {
-    if (this.#cats.length > 0 || this.signalPending) {
+    if (this.#n > 0 || this.signalPending) {
       yield* this.flush();
       if (this.signalPending) {
         const ran = yield* this.deliverSignals();
@@ -602,12 +606,13 @@ export class Thread {
   *#flushInterrupted(start: number, total: number): ThreadRoutine<void> {
     this.#settle(start, total);
     // The handlers' own work is flushed before the rest of this debt.
-    const cats = this.#cats, ns = this.#ns, calls = this.#calls;
+    const cats = this.#cats, ns = this.#ns, calls = this.#calls, n = this.#n;
     this.#cats = [];
     this.#ns = [];
     this.#calls = [];
+    this.#n = 0;
     yield* this.deliverSignals();
-    for (let j = 0; j < cats.length; j++) if (ns[j]! > 0) this.charge(cats[j]!, ns[j]!, calls[j]!);
+    for (let j = 0; j < n; j++) if (ns[j]! > 0) this.charge(cats[j]!, ns[j]!, calls[j]!);
     yield* this.flush();
   }
 
@@ -621,7 +626,7 @@ export class Thread {
     const done = Math.min(host.sim.now - start, total);
     const cats = this.#cats, ns = this.#ns, calls = this.#calls;
     let t = start, left = done;
-    for (let i = 0; i < cats.length && left > 0; i++) {
+    for (let i = 0; i < this.#n && left > 0; i++) {
       const part = Math.min(left, ns[i]!);
       this.#span(cats[i]!, t, part, calls[i]!);
       t += part;
@@ -633,15 +638,13 @@ export class Thread {
   }
 
   #clearDebt(): void {
-    this.#cats.length = 0;
-    this.#ns.length = 0;
-    this.#calls.length = 0;
+    this.#n = 0;
   }
 
   /** The whole debt (`total`, from `start`) ran: record it and charge the core. */
   #account(start: number, total: number): void {
     let t = start;
-    for (let i = 0; i < this.#cats.length; i++) {
+    for (let i = 0; i < this.#n; i++) {
       const ns = this.#ns[i]!;
       this.#span(this.#cats[i]!, t, ns, this.#calls[i]!);
       t += ns;
