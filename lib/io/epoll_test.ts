@@ -12,7 +12,6 @@ import {
   EPOLLONESHOT,
   EPOLLOUT,
   EPOLLRDHUP,
-  type HostOptions,
   POLLIN,
   type Sys,
   SysError,
@@ -22,30 +21,9 @@ import {
 import { Epoll, epollCreate, epollCtl, type EpollEvent, epollWait } from "./epoll.ts";
 import { poll } from "./poll.ts";
 import { select } from "./select.ts";
+import { errnoOf, run, texts } from "./_testing.ts";
 
 const C = DEFAULT_COSTS;
-
-/** Runs `body` as the main thread of process "p" on host "a"; returns the simulation. */
-function run(body: (sys: Sys) => ThreadRoutine<void>, options: HostOptions = {}): Simulation {
-  const sim = new Simulation();
-  new Network(sim).addHost("a", options).spawn("p", body);
-  sim.run();
-  return sim;
-}
-
-function texts(sim: Simulation): string[] {
-  return sim.output.map((l) => l.text);
-}
-
-function* errnoOf(op: ThreadRoutine<unknown>): ThreadRoutine<string> {
-  try {
-    yield* op;
-    return "ok";
-  } catch (e) {
-    if (e instanceof SysError) return e.errno;
-    throw e;
-  }
-}
 
 /** Events as `fd:mask` strings, for compact comparisons. */
 function brief(events: readonly EpollEvent[]): string {

@@ -1,17 +1,10 @@
 import assert from "node:assert/strict";
 import fc from "npm:fast-check@3.23.2";
-import { ms, Simulation } from "../kernel/mod.ts";
-import { Network } from "../net/mod.ts";
-import { POLLIN, POLLNVAL, POLLOUT, type Sys, type ThreadRoutine } from "../os/mod.ts";
+import { ms } from "../kernel/mod.ts";
+import { POLLIN, POLLNVAL, POLLOUT } from "../os/mod.ts";
 import { poll, type PollFd } from "./poll.ts";
 import { PollSet } from "./poll_set.ts";
-
-function run(body: (sys: Sys) => ThreadRoutine<void>): Simulation {
-  const sim = new Simulation();
-  new Network(sim).addHost("a").spawn("p", body);
-  sim.run();
-  return sim;
-}
+import { run } from "./_testing.ts";
 
 Deno.test("a poll set blocks until an entry is ready, and times out", () => {
   const sim = run(function* (sys) {

@@ -5,43 +5,18 @@ import { Network } from "../net/mod.ts";
 import {
   DEFAULT_COSTS,
   EPOLLIN,
-  type HostOptions,
   POLLERR,
   POLLHUP,
   POLLIN,
   POLLNVAL,
   POLLOUT,
   POLLRDHUP,
-  type Sys,
-  SysError,
-  type ThreadRoutine,
 } from "../os/mod.ts";
 import { epollCreate, epollCtl, epollWait } from "./epoll.ts";
 import { poll, type PollFd } from "./poll.ts";
+import { errnoOf, run, texts } from "./_testing.ts";
 
 const C = DEFAULT_COSTS;
-
-/** Runs `body` as the main thread of process "p" on host "a"; returns the simulation. */
-function run(body: (sys: Sys) => ThreadRoutine<void>, options: HostOptions = {}): Simulation {
-  const sim = new Simulation();
-  new Network(sim).addHost("a", options).spawn("p", body);
-  sim.run();
-  return sim;
-}
-
-function texts(sim: Simulation): string[] {
-  return sim.output.map((l) => l.text);
-}
-
-function* errnoOf(op: ThreadRoutine<unknown>): ThreadRoutine<string> {
-  try {
-    yield* op;
-    return "ok";
-  } catch (e) {
-    if (e instanceof SysError) return e.errno;
-    throw e;
-  }
-}
 
 Deno.test("poll reports POLLNVAL for an fd that is not open, without failing", () => {
   const sim = run(function* (sys) {

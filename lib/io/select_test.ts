@@ -2,39 +2,11 @@ import assert from "node:assert/strict";
 import { Interrupt } from "../kernel/errors.ts";
 import { ms, Simulation } from "../kernel/mod.ts";
 import { Network } from "../net/mod.ts";
-import {
-  DEFAULT_COSTS,
-  type HostOptions,
-  type Sys,
-  SysError,
-  type ThreadRoutine,
-} from "../os/mod.ts";
+import { DEFAULT_COSTS, type ThreadRoutine } from "../os/mod.ts";
 import { FD_SETSIZE, select } from "./select.ts";
+import { errnoOf, run, texts } from "./_testing.ts";
 
 const C = DEFAULT_COSTS;
-
-/** Runs `body` as the main thread of process "p" on host "a"; returns the simulation. */
-function run(body: (sys: Sys) => ThreadRoutine<void>, options: HostOptions = {}): Simulation {
-  const sim = new Simulation();
-  new Network(sim).addHost("a", options).spawn("p", body);
-  sim.run();
-  return sim;
-}
-
-function texts(sim: Simulation): string[] {
-  return sim.output.map((l) => l.text);
-}
-
-/** Runs an operation and gives the errno it failed with, or "ok". */
-function* errnoOf(op: ThreadRoutine<unknown>): ThreadRoutine<string> {
-  try {
-    yield* op;
-    return "ok";
-  } catch (e) {
-    if (e instanceof SysError) return e.errno;
-    throw e;
-  }
-}
 
 /** Runs an operation and gives the name and message of what it threw. */
 function* thrownBy(op: ThreadRoutine<unknown>): ThreadRoutine<string> {

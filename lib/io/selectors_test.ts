@@ -1,14 +1,7 @@
 import assert from "node:assert/strict";
 import { ms, Simulation } from "../kernel/mod.ts";
 import { Network } from "../net/mod.ts";
-import {
-  DEFAULT_COSTS,
-  fromBytes,
-  type HostOptions,
-  type Sys,
-  SysError,
-  type ThreadRoutine,
-} from "../os/mod.ts";
+import { DEFAULT_COSTS, fromBytes, SysError, type ThreadRoutine } from "../os/mod.ts";
 import {
   type BaseSelector,
   EpollSelector,
@@ -22,21 +15,10 @@ import {
   SelectSelector,
   ValueError,
 } from "./selectors.ts";
+import { run, texts } from "./_testing.ts";
 
 const C = DEFAULT_COSTS;
 const KINDS: readonly SelectorKind[] = ["epoll", "poll", "select"];
-
-/** Runs `body` as the main thread of process "p" on host "a"; returns the simulation. */
-function run(body: (sys: Sys) => ThreadRoutine<void>, options: HostOptions = {}): Simulation {
-  const sim = new Simulation();
-  new Network(sim).addHost("a", options).spawn("p", body);
-  sim.run();
-  return sim;
-}
-
-function texts(sim: Simulation): string[] {
-  return sim.output.map((l) => l.text);
-}
 
 /** Runs an operation and names what it threw ("ok" if nothing). */
 function* outcome(op: ThreadRoutine<unknown>): ThreadRoutine<string> {
