@@ -3,17 +3,9 @@
 import { Simulation } from "../lib/kernel/mod.ts";
 import { Network } from "../lib/net/mod.ts";
 import type { ThreadBody } from "../lib/os/mod.ts";
-import {
-  ClientStats,
-  closedLoopClient,
-  epollServer,
-  pollServer,
-  selectServer,
-  type ServerOptions,
-} from "../lib/models/mod.ts";
+import { epollServer, pollServer, selectServer, type ServerOptions } from "../lib/models/mod.ts";
+import { echoClients, EXCHANGE } from "./_echo.ts";
 import { type Bench, benchLine, heapUsed, wallMs } from "./_util.ts";
-
-const EXCHANGE = { requestBytes: 64, responseBytes: 64, serviceNs: 1_000 };
 
 /** Runs `connections` clients (in processes of 1,000) against one server, `rounds` each. */
 function echo(
@@ -26,34 +18,11 @@ function echo(
   const net = new Network(sim);
   const srv = net.addHost("server", { cores: 1 });
   srv.spawn("server", server({ ...EXCHANGE, port: 8080 }), { daemon: true });
-  const clients = net.addHost("clients", { cores: 4 });
-  const all: ClientStats[] = [];
-  const perProcess = 1_000;
-  for (let i = 0; i < connections; i += perProcess) {
-    const stats = new ClientStats();
-    all.push(stats);
-    clients.spawn(
-      `load${i / perProcess}`,
-      closedLoopClient({
-        ...EXCHANGE,
-        server: ["server", 8080],
-        connections: Math.min(perProcess, connections - i),
-        rounds,
-        close: false,
-        hold: true,
-        connectSpreadNs: 10_000_000,
-        stats,
-      }),
-      { daemon: true },
-    );
-  }
+  const completedAll = echoClients(net, connections, rounds);
   const t0 = wallMs();
   sim.run();
   const wallS = (wallMs() - t0) / 1000;
-  const completed = all.reduce((n, s) => n + s.completed, 0);
-  if (completed !== connections * rounds) {
-    throw new Error(`only ${completed} of ${connections * rounds} exchanges completed`);
-  }
+  const completed = completedAll();
   const bytesPerConn = (heapUsed() - before) / connections;
   // Keep the world alive until the heap was measured.
   if (sim.now < 0) console.log(net);

@@ -8,11 +8,10 @@
 import { Simulation } from "../lib/kernel/mod.ts";
 import { Network } from "../lib/net/mod.ts";
 import { kernelUsage } from "../lib/io/kernel_work.ts";
-import { ClientStats, closedLoopClient } from "../lib/models/load.ts";
-import { uringServer, UringServerStats } from "../lib/models/uring_server.ts";
-import { type Bench, benchLine, heapUsed, wallMs } from "./_util.ts";
 
-const EXCHANGE = { requestBytes: 64, responseBytes: 64, serviceNs: 1_000 };
+import { uringServer, UringServerStats } from "../lib/models/uring_server.ts";
+import { echoClients, EXCHANGE } from "./_echo.ts";
+import { type Bench, benchLine, heapUsed, wallMs } from "./_util.ts";
 
 function uringEcho10k(): string[] {
   const name = "models.uring_echo10k";
@@ -27,34 +26,11 @@ function uringEcho10k(): string[] {
     uringServer({ ...EXCHANGE, port: 8080, ringEntries: 4096 }, served),
     { daemon: true },
   );
-  const clients = net.addHost("clients", { cores: 4 });
-  const all: ClientStats[] = [];
-  const perProcess = 1_000;
-  for (let i = 0; i < connections; i += perProcess) {
-    const stats = new ClientStats();
-    all.push(stats);
-    clients.spawn(
-      `load${i / perProcess}`,
-      closedLoopClient({
-        ...EXCHANGE,
-        server: ["server", 8080],
-        connections: Math.min(perProcess, connections - i),
-        rounds,
-        close: false,
-        hold: true,
-        connectSpreadNs: 10_000_000,
-        stats,
-      }),
-      { daemon: true },
-    );
-  }
+  const completedAll = echoClients(net, connections, rounds);
   const t0 = wallMs();
   sim.run();
   const wallS = (wallMs() - t0) / 1000;
-  const completed = all.reduce((n, s) => n + s.completed, 0);
-  if (completed !== connections * rounds) {
-    throw new Error(`only ${completed} of ${connections * rounds} exchanges completed`);
-  }
+  const completed = completedAll();
   const bytesPerConn = (heapUsed() - before) / connections;
   const u = server.usage();
   const line = benchLine(name, {
