@@ -108,3 +108,31 @@ function* close(sys: Sys, c: Conn): ThreadRoutine<number> {
   yield* sys.close(c.fd);
   return CLOSED;
 }
+
+/**
+ * Accepts every pending connection, until EAGAIN, as an event loop must
+ * when its listening socket is readable (EMFILE stops it too: the rest wait
+ * in the backlog). Each new descriptor is set up (made non-blocking unless
+ * `setup` says otherwise), handed to `add` as a Conn, then counted in
+ * `stats.accepted`.
+ */
+export function* acceptPending(
+  sys: Sys,
+  ls: number,
+  stats: { accepted: number },
+  add: (c: Conn) => ThreadRoutine<void>,
+  setup: (sys: Sys, fd: number) => ThreadRoutine<void> = (s, fd) => s.setBlocking(fd, false),
+): ThreadRoutine<void> {
+  for (;;) {
+    let fd: number;
+    try {
+      fd = (yield* sys.accept(ls)).fd;
+    } catch (e) {
+      if (isErrno(e, "EAGAIN") || isErrno(e, "EMFILE")) return;
+      throw e;
+    }
+    yield* setup(sys, fd);
+    yield* add(new Conn(fd));
+    stats.accepted++;
+  }
+}

@@ -4,9 +4,8 @@
  * @module
  */
 
-import { isErrno } from "../os/errno.ts";
 import type { ThreadBody } from "../os/process.ts";
-import { CLOSED, Conn, onReadable, onWritable } from "./_conn.ts";
+import { acceptPending, CLOSED, type Conn, onReadable, onWritable } from "./_conn.ts";
 import { checkServer, listenOn, type ServerOptions, ServerStats } from "./server.ts";
 
 /** Options of the busy-poll server. */
@@ -57,19 +56,10 @@ export function busyPollServer(
     for (;;) {
       stats.loops++;
       let progress = false;
-      for (;;) {
-        let fd: number;
-        try {
-          fd = (yield* sys.accept(ls)).fd;
-        } catch (e) {
-          if (isErrno(e, "EAGAIN") || isErrno(e, "EMFILE")) break;
-          throw e;
-        }
-        yield* sys.setBlocking(fd, false);
-        conns.push(new Conn(fd));
-        stats.accepted++;
+      yield* acceptPending(sys, ls, stats, function* (c) {
+        conns.push(c);
         progress = true;
-      }
+      });
       let closed = 0;
       for (const c of conns) {
         const before = c.served;

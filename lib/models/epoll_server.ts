@@ -4,13 +4,20 @@
  * @module
  */
 
-import { isErrno } from "../os/errno.ts";
 import { EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLOUT } from "../os/events.ts";
 import type { ThreadBody } from "../os/process.ts";
 import type { ThreadRoutine } from "../os/thread.ts";
 import type { Sys } from "../os/sys.ts";
 import { epollCreate, epollCtl, epollWait } from "../io/epoll.ts";
-import { CLOSED, Conn, onReadable, onWritable, READ_BYTES, WANT_WRITE } from "./_conn.ts";
+import {
+  acceptPending,
+  CLOSED,
+  type Conn,
+  onReadable,
+  onWritable,
+  READ_BYTES,
+  WANT_WRITE,
+} from "./_conn.ts";
 import { checkServer, listenOn, type ServerOptions, ServerStats } from "./server.ts";
 
 /** Options of the epoll server. */
@@ -117,19 +124,10 @@ export function epollServer(
       const next: Conn[] = [];
       for (const ev of events) {
         if (ev.fd === ls) {
-          // Accept everything pending, until EAGAIN (edge-triggered must).
-          for (;;) {
-            let fd: number;
-            try {
-              fd = (yield* sys.accept(ls)).fd;
-            } catch (e) {
-              if (isErrno(e, "EAGAIN") || isErrno(e, "EMFILE")) break;
-              throw e;
-            }
-            yield* sys.setBlocking(fd, false);
-            yield* epollCtl(sys, ep, "EPOLL_CTL_ADD", fd, readMask, new Conn(fd));
-            stats.accepted++;
-          }
+          // Until EAGAIN: edge-triggered must, level-triggered saves wake-ups.
+          yield* acceptPending(sys, ls, stats, function* (c) {
+            yield* epollCtl(sys, ep, "EPOLL_CTL_ADD", c.fd, readMask, c);
+          });
           continue;
         }
         // A connection closed earlier in this batch: its descriptor may be reused already.

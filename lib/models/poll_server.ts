@@ -4,12 +4,11 @@
  * @module
  */
 
-import { isErrno } from "../os/errno.ts";
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT } from "../os/events.ts";
 import type { ThreadBody } from "../os/process.ts";
 import { poll } from "../io/poll.ts";
 import { PollSet } from "../io/poll_set.ts";
-import { CLOSED, Conn, onReadable, onWritable, WANT_WRITE } from "./_conn.ts";
+import { acceptPending, CLOSED, type Conn, onReadable, onWritable, WANT_WRITE } from "./_conn.ts";
 import { checkServer, listenOn, type ServerOptions, ServerStats } from "./server.ts";
 
 /**
@@ -58,20 +57,10 @@ export function pollServer(
       stats.loops++;
       for (const r of ready) {
         if (r.fd === ls) {
-          // Accept everything pending, until EAGAIN.
-          for (;;) {
-            let fd: number;
-            try {
-              fd = (yield* sys.accept(ls)).fd;
-            } catch (e) {
-              if (isErrno(e, "EAGAIN") || isErrno(e, "EMFILE")) break;
-              throw e;
-            }
-            yield* sys.setBlocking(fd, false);
-            conns[fd] = new Conn(fd);
-            fds.set(fd, POLLIN);
-            stats.accepted++;
-          }
+          yield* acceptPending(sys, ls, stats, function* (c) {
+            conns[c.fd] = c;
+            fds.set(c.fd, POLLIN);
+          });
           continue;
         }
         const c = conns[r.fd];

@@ -4,10 +4,9 @@
  * @module
  */
 
-import { isErrno } from "../os/errno.ts";
 import type { ThreadBody } from "../os/process.ts";
 import { select } from "../io/select.ts";
-import { CLOSED, Conn, onReadable, onWritable, WANT_WRITE } from "./_conn.ts";
+import { acceptPending, CLOSED, type Conn, onReadable, onWritable, WANT_WRITE } from "./_conn.ts";
 import { checkServer, listenOn, type ServerOptions, ServerStats } from "./server.ts";
 
 /**
@@ -52,19 +51,9 @@ export function selectServer(
       stats.loops++;
       for (const fd of readable) {
         if (fd === ls) {
-          // Accept everything pending, until EAGAIN.
-          for (;;) {
-            let cfd: number;
-            try {
-              cfd = (yield* sys.accept(ls)).fd;
-            } catch (e) {
-              if (isErrno(e, "EAGAIN") || isErrno(e, "EMFILE")) break;
-              throw e;
-            }
-            yield* sys.setBlocking(cfd, false);
-            conns.set(cfd, new Conn(cfd));
-            stats.accepted++;
-          }
+          yield* acceptPending(sys, ls, stats, function* (c) {
+            conns.set(c.fd, c);
+          });
           continue;
         }
         const c = conns.get(fd)!;

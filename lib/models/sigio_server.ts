@@ -10,7 +10,7 @@ import type { ThreadBody } from "../os/process.ts";
 import { type SignalInfo, SIGNALS, SIGRTMIN } from "../os/signals.ts";
 import type { Sys } from "../os/sys.ts";
 import type { ThreadRoutine } from "../os/thread.ts";
-import { CLOSED, Conn, onReadable, onWritable, WANT_WRITE } from "./_conn.ts";
+import { acceptPending, CLOSED, type Conn, onReadable, onWritable, WANT_WRITE } from "./_conn.ts";
 import { checkServer, listenOn, type ServerOptions, ServerStats } from "./server.ts";
 
 /** Options of the SIGIO server. */
@@ -84,20 +84,11 @@ export function sigioServer(
     };
     const acceptAll = function* (s: Sys): ThreadRoutine<Conn[]> {
       const fresh: Conn[] = [];
-      for (;;) {
-        let fd: number;
-        try {
-          fd = (yield* s.accept(ls)).fd;
-        } catch (e) {
-          if (isErrno(e, "EAGAIN") || isErrno(e, "EMFILE")) return fresh;
-          throw e;
-        }
-        yield* arm(s, fd);
-        const c = new Conn(fd);
-        conns.set(fd, c);
+      yield* acceptPending(s, ls, stats, function* (c) {
+        conns.set(c.fd, c);
         fresh.push(c);
-        stats.accepted++;
-      }
+      }, arm);
+      return fresh;
     };
     const serve = function* (s: Sys, c: Conn): ThreadRoutine<void> {
       const before = c.served;
