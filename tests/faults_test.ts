@@ -136,6 +136,59 @@ Deno.test("lost SYN-ACKs: the server's half-open child gives up, the client's re
   assert.ok(doneAt > ms(6000) && doneAt < ms(6100), `done at ${doneAt}`);
 });
 
+Deno.test("a resent SYN makes a half-open server resend its lost SYN-ACK at once", () => {
+  const [sim, net] = world();
+  // The first SYN-ACK and its resends at 0.2 s and 0.6 s are lost; the
+  // server's own timer would try again at 1.4 s, the client's SYN comes at 1 s.
+  const cut = net.addFault({ from: "server", to: "client", drop: 1 });
+  sim.schedule(ms(900), () => cut.remove());
+  let connectedAt = -1;
+  net.host("client")!.spawn("c", function* (sys) {
+    const fd = yield* sys.socket();
+    yield* sys.connect(fd, ["server", 7000]);
+    connectedAt = sys.now;
+  });
+  sim.run();
+  assert.ok(connectedAt > ms(1000) && connectedAt < ms(1010), `connected at ${connectedAt}`);
+});
+
+Deno.test("a side that times out sends no reset: its peer keeps waiting (tcp_write_err)", () => {
+  const sim = new Simulation({ seed: 1 });
+  const net = new Network(sim, { link: { latency: us(100) } });
+  let readerSaw = "still waiting";
+  net.addHost("server").spawn("reader", function* (sys) {
+    const ls = yield* sys.socket();
+    yield* sys.bind(ls, ["0.0.0.0", 7000]);
+    yield* sys.listen(ls);
+    const { fd } = yield* sys.accept(ls);
+    try {
+      const d = yield* sys.recv(fd, 100);
+      readerSaw = d.length === 0 ? "EOF" : "data";
+    } catch (e) {
+      readerSaw = e instanceof Error ? e.message : String(e);
+    }
+  }, { daemon: true });
+  let writerSaw = "";
+  net.addHost("client").spawn("writer", function* (sys) {
+    const fd = yield* sys.socket();
+    yield* sys.setsockopt(fd, "TCP_USER_TIMEOUT", 2000);
+    yield* sys.connect(fd, ["server", 7000]);
+    const cut = net.partition(["client"]);
+    try {
+      yield* sys.send(fd, "lost");
+      yield* sys.recv(fd, 100);
+    } catch (e) {
+      writerSaw = isErrno(e, "ETIMEDOUT") ? "ETIMEDOUT" : String(e);
+    }
+    cut.heal();
+    yield* sys.close(fd);
+  });
+  sim.run({ until: ms(10_000) });
+  assert.equal(writerSaw, "ETIMEDOUT");
+  // The network healed long ago, but nothing told the reader.
+  assert.equal(readerSaw, "still waiting");
+});
+
 Deno.test("a crashed host drops its connections silently; after restart the peer gets ECONNRESET", () => {
   const [sim, net] = world();
   const server = net.host("server")!;

@@ -170,9 +170,13 @@ export class HostStack implements NetworkStack {
       client._refusedAt(this);
       return;
     }
-    // A resent SYN while our SYN-ACK is still being retransmitted: that timer answers it.
+    // A resent SYN for a connection still half-open: the SYN-ACK goes again at
+    // once (tcp_check_req's "pure retransmitted SYN"), no second child.
     const child = client._handshake;
-    if (child !== null && child._halfOpen && !child.dead && child._stack === this) return;
+    if (child !== null && child._halfOpen && !child.dead && child._stack === this) {
+      child._synAgain();
+      return;
+    }
     // A full accept queue drops the SYN; the client retransmits it later.
     if (!listener._offer()) return;
     const loop = client._stack === this && LOOPBACK.has(address.host);

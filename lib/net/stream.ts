@@ -1157,6 +1157,17 @@ export class StreamSocket extends File implements SocketFile {
     this.#lose([segment]);
   }
 
+  /**
+   * @ignore The client resent its SYN to this half-open child: if the SYN-ACK
+   * was lost, resend it now instead of at the timer (Linux's inet_rtx_syn_ack
+   * from tcp_check_req). One still in flight will answer by itself.
+   */
+  _synAgain(): void {
+    if (this.#retx === null || this.#retxTimer === null) return;
+    this._stack.network.sim._cancel(this.#retxTimer);
+    this._retxTimer();
+  }
+
   /** @ignore The retransmission timer fired: resend the oldest lost segment. */
   _retxTimer(): void {
     this.#retxTimer = null;
