@@ -45,6 +45,8 @@ Deno.test("faults are marks: on the thread they hit, and on a lane of their own"
   const text = formatTimeline(lanes, { width: 80, legend: false });
   assert.match(text, /faults +\|/);
   assert.match(text, /\n +x/);
+  // The legend explains the mark when one is shown.
+  assert.match(formatTimeline(lanes, { width: 80 }), /x an injected fault, under its lane/);
 });
 
 Deno.test("faults are instants in the Chrome trace, global for the network's", () => {

@@ -292,7 +292,9 @@ export function formatTimeline(lanes: readonly Lane[], options: TimelineOptions 
     }
   }
   lines.push(...axis(range, pad));
-  if (options.legend !== false) lines.push(...legend(width, colour));
+  const faults = options.signals !== false &&
+    lanes.some((l) => l.marks.some((m) => m.kind === "fault" && m.t >= from && m.t < to));
+  if (options.legend !== false) lines.push(...legend(width, colour, faults));
   return lines.join("\n");
 }
 
@@ -401,12 +403,13 @@ export function timelineLegend(
   if (!Number.isSafeInteger(width) || width < 20) {
     throw new RangeError(`Invalid legend width "${String(width)}": expected an integer >= 20`);
   }
-  return legend(width, colour);
+  return legend(width, colour, false);
 }
 
 function legend(
   width: number,
   colour: (state: TimelineState, text: string) => string,
+  faults: boolean,
 ): string[] {
   const items = (Object.keys(TIMELINE_LEGEND) as TimelineState[]).map((s) => {
     const glyph = s === "idle" ? "' '" : TIMELINE_GLYPHS[s];
@@ -416,6 +419,11 @@ function legend(
       shown: `${s === "idle" ? glyph : colour(s, glyph)} ${text}`,
     };
   });
+  // Signal marks are named where they stand; fault marks may be too many to name.
+  if (faults) {
+    const text = fit("an injected fault, under its lane", width - 2).trimEnd();
+    items.push({ plain: `x ${text}`, shown: `x ${text}` });
+  }
   const lines: string[] = [];
   let line = "", len = 0;
   for (const item of items) {
